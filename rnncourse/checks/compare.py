@@ -1,0 +1,87 @@
+"""Framework-neutral comparison of arrays, with one-sentence verdicts.
+
+Every check converts tensors to float64 NumPy arrays first, so a verdict never
+depends on the framework, the device or TF32 matmuls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from rnncourse.errors import CheckFailed
+
+#: Largest relative error accepted between two float64 computations of the same formula.
+TOLERANCE = 1e-8
+
+
+def relative_error(got: np.ndarray, expected: np.ndarray) -> float:
+    """Largest absolute difference divided by the largest magnitude (CS231n-style, robust at 0)."""
+    got = np.asarray(got, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    scale = max(float(np.max(np.abs(expected), initial=0.0)),
+                float(np.max(np.abs(got), initial=0.0)))
+    diff = float(np.max(np.abs(got - expected), initial=0.0))
+    return diff / max(scale, 1e-12)
+
+
+def describe_index(index: Sequence[int], axes: Sequence[str]) -> str:
+    """Turn an array index into words, e.g. ``(1, 4, 0)`` → ``"sequence 1, step 4, unit 0"``."""
+    return ", ".join(f"{axis} {i}" for axis, i in zip(axes, index, strict=False))
+
+
+def assert_shape(name: str, got: np.ndarray, expected: tuple[int, ...], hint: str = "") -> None:
+    """Fail with one sentence when ``got`` does not have the expected shape."""
+    if tuple(got.shape) != tuple(expected):
+        tail = f" {hint}" if hint else ""
+        raise CheckFailed(
+            f"{name} has shape {tuple(got.shape)} but should have shape {tuple(expected)}.{tail}"
+        )
+
+
+def assert_close(
+    name: str,
+    got: np.ndarray,
+    expected: np.ndarray,
+    *,
+    reference: str,
+    axes: Sequence[str] = (),
+    step_axis: int | None = None,
+    tol: float = TOLERANCE,
+    hint: str = "",
+) -> None:
+    """Fail with one sentence saying where and by how much ``got`` differs from ``expected``.
+
+    ``axes`` names the dimensions for the message; when ``step_axis`` is given the
+    message names the first time step that differs, which is where a bug shows first.
+    """
+    got = np.asarray(got, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    assert_shape(name, got, expected.shape)
+    if not np.all(np.isfinite(got)):
+        raise CheckFailed(f"{name} contains NaN or infinite values; {reference} gives finite ones.")
+    error = relative_error(got, expected)
+    if error <= tol:
+        return
+    diff = np.abs(got - expected)
+    scale = max(float(np.max(np.abs(expected), initial=0.0)), 1e-12)
+    if step_axis is not None:
+        # The first step whose error exceeds the tolerance is where a recurrence goes wrong.
+        moved = np.moveaxis(diff, step_axis, 0).reshape(diff.shape[step_axis], -1)
+        bad_steps = np.nonzero(moved.max(axis=1) / scale > tol)[0]
+        first = int(bad_steps[0])
+        sub = np.take(diff, first, axis=step_axis)
+        sub_index = list(np.unravel_index(int(np.argmax(sub)), sub.shape))
+        index = sub_index[:step_axis] + [first] + sub_index[step_axis:]
+        where = describe_index(index, axes) if axes else str(tuple(int(i) for i in index))
+        where = f"first at step {first} ({where})"
+    else:
+        index = np.unravel_index(int(np.argmax(diff)), diff.shape)
+        where = "at " + (describe_index(index, axes) if axes else str(tuple(int(i) for i in index)))
+    flat = tuple(int(i) for i in index)
+    tail = f" {hint}" if hint else ""
+    raise CheckFailed(
+        f"{name} differs from {reference} {where}: got {got[flat]:.6g}, expected "
+        f"{expected[flat]:.6g} (relative error {error:.1e}, tolerance {tol:.0e}).{tail}"
+    )

@@ -1,0 +1,267 @@
+"""Checks for the PyTorch lessons: what the notebooks' test cells call.
+
+Each public ``check_*`` function raises :class:`~rnncourse.errors.CheckFailed` with one
+sentence when the student's code differs from PyTorch's own layers, and prints one
+line when it passes. ``thorough=True`` runs the hidden tests' larger set of cases.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from rnncourse.checks import rnn as neutral
+from rnncourse.checks.backend import CellRun, LayerRun, ModelRun
+from rnncourse.errors import CheckFailed
+
+THOROUGH_SIZES = ((1, 1), (3, 4), (4, 4), (6, 3))
+THOROUGH_SHAPES = ((1, 1), (1, 6), (3, 1), (4, 9), (2, 30))
+
+
+@contextlib.contextmanager
+def _default_dtype(dtype: torch.dtype) -> Iterator[None]:
+    # Tensors the student creates without a dtype (torch.zeros(...)) get the check's dtype too.
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(dtype)
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(previous)
+
+
+def _numpy(value: Any, what: str) -> np.ndarray:
+    if not torch.is_tensor(value):
+        raise CheckFailed(f"{what} returned a {type(value).__name__}; it should return a tensor.")
+    return value.detach().to("cpu", torch.float64).numpy()
+
+
+class TorchBackend:
+    """Runs students' ``nn.Module`` classes in float64 (or float32) for the neutral checks."""
+
+    framework = "PyTorch"
+    reference_cell_name = "torch.nn.RNNCell"
+    reference_layer_name = "torch.nn.RNN"
+    parameter_hint = (
+        "Create W, H and b in __init__ as torch.nn.Parameter so PyTorch can train them."
+    )
+    grad_hint = (
+        "Compute every step with torch operations on the tensors themselves (no .detach(), "
+        ".data, .numpy(), .item() or torch.no_grad()) and use every parameter."
+    )
+    loading_hint = (
+        "nn.RNN stores weight_ih_l0 as (hidden, input), the transpose of W, likewise "
+        "weight_hh_l0, and it has two biases (bias_ih_l0 and bias_hh_l0) that both add to b."
+    )
+
+    def __init__(self, dtype: torch.dtype = torch.float64, tolerance: float = 1e-8) -> None:
+        self.dtype = dtype
+        self.tolerance = tolerance
+
+    def _tensor(self, array: np.ndarray, requires_grad: bool = False) -> torch.Tensor:
+        return torch.tensor(array, dtype=self.dtype, requires_grad=requires_grad)
+
+    def build(self, cls: type, *args: Any) -> nn.Module:
+        with _default_dtype(self.dtype):
+            module = cls(*args)
+        if not isinstance(module, nn.Module):
+            raise CheckFailed(f"{cls.__name__} must be a subclass of torch.nn.Module.")
+        return module.to(self.dtype)
+
+    def parameter_sizes(self, module: nn.Module) -> dict[str, int]:
+        return {n: p.numel() for n, p in module.named_parameters() if p.requires_grad}
+
+    def fill_parameters(self, module: nn.Module,
+                        make: Callable[[tuple[int, ...]], np.ndarray]) -> None:
+        with torch.no_grad():
+            for _, p in module.named_parameters():
+                if p.requires_grad:
+                    p.copy_(torch.as_tensor(make(tuple(p.shape)), dtype=p.dtype))
+
+    def _backward(self, module: nn.Module, pairs: list[tuple[torch.Tensor, np.ndarray]],
+                  what: str) -> dict[str, np.ndarray | None]:
+        module.zero_grad(set_to_none=True)
+        loss = sum((out * self._tensor(g)).sum() for out, g in pairs)
+        if not loss.requires_grad:
+            raise CheckFailed(f"No gradient flows through your {what}. {self.grad_hint}")
+        loss.backward()
+        return {
+            n: None if p.grad is None else p.grad.detach().to(torch.float64).numpy().copy()
+            for n, p in module.named_parameters() if p.requires_grad
+        }
+
+    def run_cell(self, cell: nn.Module, x: np.ndarray, state: np.ndarray,
+                 grad_output: np.ndarray | None = None) -> CellRun:
+        want = grad_output is not None
+        xt, st = self._tensor(x, want), self._tensor(state, want)
+        with _default_dtype(self.dtype):
+            out = cell(xt, st)
+        run = CellRun(_numpy(out, "RNNCell.forward"))
+        if want:
+            run.grad_params = self._backward(cell, [(out, grad_output)], "RNNCell")
+            run.grad_x = _grad(xt)
+            run.grad_state = _grad(st)
+        return run
+
+    def run_layer(self, layer: nn.Module, x: np.ndarray, initial_state: np.ndarray | None,
+                  grad_outputs: np.ndarray | None = None,
+                  grad_final: np.ndarray | None = None) -> LayerRun:
+        want = grad_outputs is not None
+        xt = self._tensor(x, want)
+        st = None if initial_state is None else self._tensor(initial_state, want)
+        with _default_dtype(self.dtype):
+            result = layer(xt) if st is None else layer(xt, initial_state=st)
+        if not (isinstance(result, tuple) and len(result) == 2):
+            raise CheckFailed("Your RNN's forward should return a pair (outputs, final_state).")
+        outputs, final = result
+        run = LayerRun(_numpy(outputs, "RNN.forward (outputs)"),
+                       _numpy(final, "RNN.forward (final)"))
+        if want:
+            run.grad_params = self._backward(
+                layer, [(outputs, grad_outputs), (final, grad_final)], "RNN layer")
+            run.grad_x = _grad(xt)
+            run.grad_state = None if st is None else _grad(st)
+        return run
+
+    def run_classifier(self, model: nn.Module, ids: np.ndarray,
+                       grad_output: np.ndarray | None = None) -> ModelRun:
+        with _default_dtype(self.dtype):
+            logits = model(torch.as_tensor(ids, dtype=torch.long))
+        run = ModelRun(_numpy(logits, "The classifier's forward"))
+        if grad_output is not None:
+            run.grad_params = self._backward(model, [(logits, grad_output)], "classifier")
+        return run
+
+    def _reference_rnn(self, w: np.ndarray, h: np.ndarray, b: np.ndarray) -> nn.RNN:
+        layer = nn.RNN(w.shape[0], w.shape[1], batch_first=True, dtype=self.dtype)
+        with torch.no_grad():
+            layer.weight_ih_l0.copy_(self._tensor(w.T))
+            layer.weight_hh_l0.copy_(self._tensor(h.T))
+            layer.bias_ih_l0.copy_(self._tensor(b))
+            layer.bias_hh_l0.zero_()
+        return layer
+
+    def reference_cell(self, w: np.ndarray, h: np.ndarray, b: np.ndarray, x: np.ndarray,
+                       state: np.ndarray, grad_output: np.ndarray | None) -> CellRun:
+        cell = nn.RNNCell(w.shape[0], w.shape[1], dtype=self.dtype)
+        with torch.no_grad():
+            cell.weight_ih.copy_(self._tensor(w.T))
+            cell.weight_hh.copy_(self._tensor(h.T))
+            cell.bias_ih.copy_(self._tensor(b))
+            cell.bias_hh.zero_()
+        want = grad_output is not None
+        xt, st = self._tensor(x, want), self._tensor(state, want)
+        out = cell(xt, st)
+        run = CellRun(_numpy(out, "nn.RNNCell"))
+        if want:
+            (out * self._tensor(grad_output)).sum().backward()
+            run.grad_x, run.grad_state = _grad(xt), _grad(st)
+        return run
+
+    def reference_layer(self, w: np.ndarray, h: np.ndarray, b: np.ndarray, x: np.ndarray,
+                        initial_state: np.ndarray | None, grad_outputs: np.ndarray | None,
+                        grad_final: np.ndarray | None) -> LayerRun:
+        layer = self._reference_rnn(w, h, b)
+        want = grad_outputs is not None
+        xt = self._tensor(x, want)
+        s0 = np.zeros((x.shape[0], w.shape[1])) if initial_state is None else initial_state
+        st = self._tensor(s0, want)
+        outputs, final = layer(xt, st[None])
+        final = final[0]
+        run = LayerRun(_numpy(outputs, "nn.RNN"), _numpy(final, "nn.RNN"))
+        if want:
+            loss = ((outputs * self._tensor(grad_outputs)).sum()
+                    + (final * self._tensor(grad_final)).sum())
+            loss.backward()
+            run.grad_x, run.grad_state = _grad(xt), _grad(st)
+        return run
+
+    def random_reference_layer(self, input_size: int, hidden_size: int,
+                               rng: np.random.Generator) -> nn.RNN:
+        layer = nn.RNN(input_size, hidden_size, batch_first=True, dtype=self.dtype)
+        bound = 1 / np.sqrt(hidden_size)  # PyTorch's own initialisation range
+        with torch.no_grad():
+            for p in layer.parameters():
+                p.copy_(self._tensor(rng.uniform(-bound, bound, size=tuple(p.shape))))
+        return layer
+
+    def run_reference_object(self, layer: nn.RNN, x: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            return _numpy(layer(self._tensor(x))[0], "nn.RNN")
+
+    def assert_no_builtin_rnn(self, model: nn.Module, what: str) -> None:
+        for name, module in model.named_modules():
+            if isinstance(module, (nn.RNNBase, nn.RNNCellBase)):
+                raise CheckFailed(
+                    f"Your {what} uses PyTorch's {type(module).__name__} ({name!r}); the exercise "
+                    f"asks you to build it from your own code, without built-in recurrent layers."
+                )
+
+
+def _grad(t: torch.Tensor) -> np.ndarray:
+    if t.grad is None:
+        return np.zeros(tuple(t.shape))
+    return t.grad.detach().to(torch.float64).numpy().copy()
+
+
+BACKEND = TorchBackend()
+#: Used only when the student's code creates float32 tensors itself (e.g. ``x.float()``).
+FLOAT32_BACKEND = TorchBackend(torch.float32, tolerance=1e-4)
+FLOAT32_NOTE = (
+    "  (Checked in float32, because your code makes float32 tensors itself; create new "
+    "tensors with the input's dtype, e.g. x.new_zeros(...), to keep full precision.)"
+)
+
+
+def _run(check: Callable[..., None], *args: Any, **kwargs: Any) -> str:
+    used_fallback = neutral.with_precision_fallback(BACKEND, FLOAT32_BACKEND, check, *args,
+                                                    **kwargs)
+    return "\n" + FLOAT32_NOTE if used_fallback else ""
+
+
+def check_rnn_cell(cell_class: type, *, thorough: bool = False) -> None:
+    """Check an RNN cell ``cell_class(input_size, hidden_size)`` against ``nn.RNNCell``."""
+    if thorough:
+        note = _run(neutral.check_rnn_cell, cell_class, sizes=THOROUGH_SIZES,
+                    batch_sizes=(1, 3, 8), gradients=True, seed=1)
+    else:
+        note = _run(neutral.check_rnn_cell, cell_class)
+    print("✓ RNNCell computes the same states as torch.nn.RNNCell"
+          + (" on every shape, with the same gradients." if thorough else ".") + note)
+
+
+def check_rnn_layer(layer_class: type, *, thorough: bool = False) -> None:
+    """Check an unrolled RNN ``layer_class(input_size, hidden_size)`` against ``nn.RNN``."""
+    if thorough:
+        note = _run(neutral.check_rnn_layer, layer_class, sizes=THOROUGH_SIZES[1:],
+                    shapes=THOROUGH_SHAPES, gradients=True, seed=2)
+    else:
+        note = _run(neutral.check_rnn_layer, layer_class)
+    print("✓ RNN returns the same outputs and final state as torch.nn.RNN"
+          + (" on every shape, with the same gradients." if thorough else ".") + note)
+
+
+def check_classifier(model_class: type, *, thorough: bool = False) -> None:
+    """Check ``model_class(vocab_size, embed_size, hidden_size, num_classes)``."""
+    note = _run(neutral.check_classifier, model_class, gradients=thorough,
+                seed=3 if thorough else 0)
+    print("✓ The classifier returns one logit per class, ignores padding"
+          + (" and trains every parameter." if thorough else ".") + note)
+
+
+def check_weight_loading(cell_class: type, load_function: Callable[[Any, Any], Any], *,
+                         thorough: bool = False) -> None:
+    """Check ``load_function(cell, torch_rnn)`` by comparing the cell with the loaded ``nn.RNN``."""
+    if thorough:
+        note = _run(neutral.check_weight_loading, cell_class, load_function,
+                    sizes=((1, 1), (4, 4), (6, 3)), shapes=((1, 1), (3, 12)), seed=4)
+    else:
+        note = _run(neutral.check_weight_loading, cell_class, load_function)
+    print("✓ With the loaded weights your cell reproduces torch.nn.RNN step by step." + note)
+
+
+check_accuracy = neutral.check_accuracy

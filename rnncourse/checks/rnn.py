@@ -1,0 +1,373 @@
+"""Checks for Lesson 1 (the RNN cell), written once for both frameworks.
+
+A framework ``Backend`` (see :mod:`rnncourse.checks.backend`) builds the student's
+modules in float64 and runs them on NumPy inputs; everything here is NumPy.
+
+The checks never assume how a student lays out the weights. A correct cell computes
+``tanh(x·W + s·H + b)``, so feeding it unit vectors reveals its *effective* W, H and
+b; those are then copied into the framework's own layer (``nn.RNN`` /
+``keras.layers.SimpleRNN``), and the two must agree on random inputs, in outputs and
+in gradients. A transposed layout, one fused matrix, two biases, einsum or a loop all
+pass; a missing tanh, a forgotten state or a detached graph fail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from rnncourse.checks.backend import Backend
+from rnncourse.checks.compare import assert_close, assert_shape
+from rnncourse.errors import CheckFailed
+
+StepFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def _close(backend: Backend, *args: Any, **kwargs: Any) -> None:
+    """``assert_close`` at the backend's tolerance (float64 or, as a fallback, float32)."""
+    assert_close(*args, tol=backend.tolerance, **kwargs)
+
+
+def _small_uniform(
+    rng: np.random.Generator, input_size: int, hidden_size: int
+) -> Callable[[tuple[int, ...]], np.ndarray]:
+    """Random weights small enough that tanh is far from saturation (atanh stays exact)."""
+    scale = 0.5 / np.sqrt(input_size + hidden_size)
+    return lambda shape: rng.uniform(-scale, scale, size=shape)
+
+
+def parameter_count_ok(count: int, input_size: int, hidden_size: int) -> bool:
+    """True when ``count`` fits W, H and one bias (or PyTorch's two biases)."""
+    weights = input_size * hidden_size + hidden_size * hidden_size
+    return count in (weights + hidden_size, weights + 2 * hidden_size)
+
+
+def _check_parameter_count(backend: Backend, module: Any, what: str, e: int, h: int) -> None:
+    sizes = backend.parameter_sizes(module)
+    if not sizes:
+        raise CheckFailed(f"Your {what} has no trainable parameters. {backend.parameter_hint}")
+    count = sum(sizes.values())
+    if not parameter_count_ok(count, e, h):
+        listed = ", ".join(f"{name} {size}" for name, size in sizes.items())
+        raise CheckFailed(
+            f"Your {what} with input size {e} and hidden size {h} has {count} parameters "
+            f"({listed}), but W ({e}×{h}), H ({h}×{h}) and b ({h}) make "
+            f"{e * h + h * h + h}."
+        )
+
+
+def effective_weights(
+    step: StepFn, input_size: int, hidden_size: int, what: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Recover W (E×H), H (H×H) and b (H) of a step ``s_new = tanh(x·W + s·H + b)``.
+
+    Row 0 of the probe batch is all zeros (gives b), the next E rows are unit inputs
+    (rows of W), the last H rows are unit states (rows of H).
+    """
+    e, h = input_size, hidden_size
+    x = np.zeros((1 + e + h, e))
+    s = np.zeros((1 + e + h, h))
+    x[1 : 1 + e] = np.eye(e)
+    s[1 + e :] = np.eye(h)
+    out = step(x, s)
+    assert_shape(f"The output of your {what}", out, (1 + e + h, h))
+    if not np.all(np.isfinite(out)):
+        raise CheckFailed(f"Your {what} returns NaN or infinite values for small inputs.")
+    largest = float(np.max(np.abs(out)))
+    if largest >= 1.0:
+        raise CheckFailed(
+            f"Your {what} returns values as large as {largest:.3g}, but tanh keeps every "
+            f"state strictly between -1 and 1: apply tanh to x·W + s·H + b."
+        )
+    pre = np.arctanh(out)
+    b = pre[0]
+    w = pre[1 : 1 + e] - b
+    hh = pre[1 + e :] - b
+    if np.max(np.abs(w)) < 1e-12:
+        raise CheckFailed(f"Your {what} ignores its input x: the output does not change with x.")
+    if np.max(np.abs(hh)) < 1e-12:
+        raise CheckFailed(
+            f"Your {what} ignores the previous state: the output does not change with the state."
+        )
+    return w, hh, b
+
+
+class _GradientTracker:
+    """Remembers which parameters ever received a non-zero gradient across all cases.
+
+    One case alone can leave a parameter legitimately at zero (H after a single step
+    from a zero state), so a parameter is blamed only if no case reached it.
+    """
+
+    def __init__(self) -> None:
+        self.reached: dict[str, bool] = {}
+
+    def add(self, grads: dict[str, Any]) -> None:
+        for name, grad in grads.items():
+            hit = grad is not None and bool(np.any(grad))
+            self.reached[name] = self.reached.get(name, False) or hit
+
+    def check(self, backend: Backend, what: str) -> None:
+        for name, hit in self.reached.items():
+            if not hit:
+                raise CheckFailed(
+                    f"The parameter {name!r} of your {what} receives no gradient. "
+                    f"{backend.grad_hint}"
+                )
+
+
+def _check_gradients_present(backend: Backend, what: str, grads: dict[str, Any]) -> None:
+    tracker = _GradientTracker()
+    tracker.add(grads)
+    tracker.check(backend, what)
+
+
+def check_rnn_cell(
+    backend: Backend,
+    cell_class: type,
+    *,
+    sizes: Sequence[tuple[int, int]] = ((3, 4),),
+    batch_sizes: Sequence[int] = (2,),
+    gradients: bool = False,
+    seed: int = 0,
+) -> None:
+    """Compare a student's RNN cell with the framework's own cell; raise CheckFailed if not equal.
+
+    ``sizes`` are (input size, hidden size) pairs; ``batch_sizes`` the batches tried.
+    """
+    rng = np.random.default_rng(seed)
+    what = "RNNCell"
+    for e, h in sizes:
+        cell = backend.build(cell_class, e, h)
+        out = backend.run_cell(cell, np.zeros((2, e)), np.zeros((2, h))).output
+        assert_shape("RNNCell's output for a batch of 2", out, (2, h),
+                     hint="It should be the new state, one row of hidden_size values per example.")
+        _check_parameter_count(backend, cell, what, e, h)
+        backend.assert_no_builtin_rnn(cell, what)
+
+        # A small known value: with every parameter zero the new state is tanh(0) = 0.
+        backend.fill_parameters(cell, lambda shape: np.zeros(shape))
+        zero_out = backend.run_cell(cell, rng.normal(size=(3, e)), rng.normal(size=(3, h))).output
+        if np.max(np.abs(zero_out)) > 1e-12:
+            raise CheckFailed(
+                f"With every parameter set to zero your RNNCell returns values up to "
+                f"{np.max(np.abs(zero_out)):.3g}, but tanh(x·0 + s·0 + 0) is 0."
+            )
+
+        backend.fill_parameters(cell, _small_uniform(rng, e, h))
+        w, hh, b = effective_weights(
+            lambda x, s, c=cell: backend.run_cell(c, x, s).output, e, h, what)
+        for batch in batch_sizes:
+            x = rng.normal(size=(batch, e))
+            s = rng.uniform(-1, 1, size=(batch, h))
+            g = rng.normal(size=(batch, h)) if gradients else None
+            got = backend.run_cell(cell, x, s, g)
+            ref = backend.reference_cell(w, hh, b, x, s, g)
+            _close(backend, f"RNNCell's new state (batch {batch}, input {e}, hidden {h})",
+                         got.output, ref.output, reference=backend.reference_cell_name,
+                         axes=("example", "unit"),
+                         hint="The new state must be tanh(x·W + s·H + b).")
+            if gradients:
+                _close(backend, "The gradient of the loss with respect to x", got.grad_x,
+                       ref.grad_x, reference=backend.reference_cell_name,
+                       axes=("example", "feature"), hint=backend.grad_hint)
+                _close(backend, "The gradient of the loss with respect to the state",
+                             got.grad_state, ref.grad_state, reference=backend.reference_cell_name,
+                             axes=("example", "unit"), hint=backend.grad_hint)
+                _check_gradients_present(backend, what, got.grad_params)
+
+
+def check_rnn_layer(
+    backend: Backend,
+    layer_class: type,
+    *,
+    sizes: Sequence[tuple[int, int]] = ((3, 4),),
+    shapes: Sequence[tuple[int, int]] = ((2, 5),),
+    initial_states: Sequence[bool] = (False, True),
+    gradients: bool = False,
+    seed: int = 0,
+) -> None:
+    """Compare a student's unrolled RNN layer with the framework's RNN layer.
+
+    ``shapes`` are (batch, sequence length) pairs; ``initial_states`` says whether to
+    call the layer without an initial state (zeros), with one, or both.
+    """
+    rng = np.random.default_rng(seed)
+    what = "RNN layer"
+    reference = backend.reference_layer_name
+    for e, h in sizes:
+        layer = backend.build(layer_class, e, h)
+        first = backend.run_layer(layer, np.zeros((2, 3, e)), None)
+        assert_shape("The outputs of your RNN for a batch of 2 sequences of length 3",
+                     first.outputs, (2, 3, h), hint="Return (outputs, final_state), outputs "
+                     "holding the state after every step: (batch, steps, hidden_size).")
+        assert_shape("The final state of your RNN for a batch of 2", first.final, (2, h))
+        _check_parameter_count(backend, layer, what, e, h)
+        backend.assert_no_builtin_rnn(layer, what)
+        backend.fill_parameters(layer, _small_uniform(rng, e, h))
+
+        def one_step(x: np.ndarray, s: np.ndarray, lay: Any = layer) -> np.ndarray:
+            return backend.run_layer(lay, x[:, None, :], s).final
+
+        try:
+            w, hh, b = effective_weights(one_step, e, h, "RNN layer run for one step")
+        except CheckFailed as error:
+            if "ignores the previous state" in str(error):
+                raise CheckFailed(
+                    "Your RNN layer ignores initial_state: the final state after one step does "
+                    "not change when initial_state does."
+                ) from None
+            raise
+
+        tracker = _GradientTracker()
+        for batch, steps in shapes:
+            for with_state in initial_states:
+                x = rng.normal(size=(batch, steps, e))
+                s0 = rng.uniform(-1, 1, size=(batch, h)) if with_state else None
+                g_out = rng.normal(size=(batch, steps, h)) if gradients else None
+                g_fin = rng.normal(size=(batch, h)) if gradients else None
+                got = backend.run_layer(layer, x, s0, g_out, g_fin)
+                ref = backend.reference_layer(w, hh, b, x, s0, g_out, g_fin)
+                case = f"batch {batch}, length {steps}, " + (
+                    "with an initial state" if with_state else "without an initial state")
+                _close(backend, f"Your RNN's outputs ({case})", got.outputs, ref.outputs,
+                             reference=reference, axes=("sequence", "step", "unit"), step_axis=1,
+                             hint="Each step must feed the previous state into the cell"
+                             + (" and the first step must start from initial_state."
+                                if with_state else ", starting from zeros."))
+                _close(backend, f"Your RNN's final state ({case})", got.final, ref.final,
+                             reference=reference, axes=("sequence", "unit"),
+                             hint="The final state is the state after the last step.")
+                if gradients:
+                    _close(backend, f"The gradient with respect to x ({case})", got.grad_x,
+                                 ref.grad_x, reference=reference,
+                                 axes=("sequence", "step", "feature"), step_axis=1,
+                                 hint=backend.grad_hint)
+                    if with_state:
+                        _close(backend, f"The gradient with respect to initial_state ({case})",
+                                     got.grad_state, ref.grad_state, reference=reference,
+                                     axes=("sequence", "unit"), hint=backend.grad_hint)
+                    tracker.add(got.grad_params)
+        if gradients:
+            tracker.check(backend, what)
+
+
+def check_weight_loading(
+    backend: Backend,
+    cell_class: type,
+    load_function: Callable[[Any, Any], Any],
+    *,
+    sizes: Sequence[tuple[int, int]] = ((3, 4),),
+    shapes: Sequence[tuple[int, int]] = ((2, 5),),
+    seed: int = 0,
+) -> None:
+    """Load a random framework RNN layer into the student's cell and compare the outputs."""
+    rng = np.random.default_rng(seed)
+    name = getattr(load_function, "__name__", "your loading function")
+    for e, h in sizes:
+        layer = backend.random_reference_layer(e, h, rng)
+        cell = backend.build(cell_class, e, h)
+        backend.run_cell(cell, np.zeros((1, e)), np.zeros((1, h)))
+        # Scramble the cell first, so weights that were never loaded cannot pass by luck.
+        backend.fill_parameters(cell, lambda shape: rng.uniform(-2, 2, size=shape))
+        try:
+            load_function(cell, layer)
+        except (CheckFailed, NotImplementedError):
+            raise
+        except Exception as error:  # the student's own error, shown with the layout hint
+            raise CheckFailed(
+                f"{name} raised {type(error).__name__} ({error}); {backend.loading_hint}"
+            ) from error
+        for batch, steps in shapes:
+            x = rng.normal(size=(batch, steps, e))
+            expected = backend.run_reference_object(layer, x)
+            state = np.zeros((batch, h))
+            states = []
+            for t in range(steps):
+                state = backend.run_cell(cell, x[:, t], state).output
+                states.append(state)
+            got = np.stack(states, axis=1)
+            _close(backend, f"After {name}, your cell unrolled over a batch of {batch} (input {e}, "
+                         f"hidden {h})", got, expected, reference=backend.reference_layer_name,
+                         axes=("sequence", "step", "unit"), step_axis=1,
+                         hint=backend.loading_hint)
+
+
+def check_classifier(
+    backend: Backend,
+    model_class: type,
+    *,
+    vocab_size: int = 30,
+    embed_size: int = 5,
+    hidden_size: int = 6,
+    num_classes: int = 4,
+    gradients: bool = False,
+    seed: int = 0,
+) -> None:
+    """Check a classifier's shapes, its own-RNN rule, padding invariance and gradient flow."""
+    rng = np.random.default_rng(seed)
+    model = backend.build(model_class, vocab_size, embed_size, hidden_size, num_classes)
+    lengths = [5, 2, 7]
+    ids = np.zeros((3, 7), dtype=np.int64)
+    for row, length in enumerate(lengths):
+        ids[row, :length] = rng.integers(2, vocab_size, size=length)
+    logits = backend.run_classifier(model, ids).output
+    assert_shape("The logits of your classifier for 3 sequences", logits, (3, num_classes),
+                 hint="Return one score per class for each sequence, before any softmax.")
+    backend.assert_no_builtin_rnn(model, "classifier")
+    backend.fill_parameters(model, _small_uniform(rng, embed_size // 4, hidden_size // 4))
+    batch = backend.run_classifier(model, ids).output
+    longer = np.zeros((3, 12), dtype=np.int64)
+    longer[:, :7] = ids
+    padded_more = backend.run_classifier(model, longer).output
+    for row, length in enumerate(lengths):
+        alone = backend.run_classifier(model, ids[row : row + 1, :length]).output[0]
+        for got, padding in ((batch[row], 7), (padded_more[row], 12)):
+            if np.max(np.abs(got - alone)) > backend.tolerance * max(1.0, np.max(np.abs(alone))):
+                raise CheckFailed(
+                    f"The logits of sequence {row} (length {length}) change when its batch is "
+                    f"padded to length {padding}: classify from the state at each sequence's "
+                    f"last real token (position length - 1), not from the last padded step."
+                )
+    if gradients:
+        run = backend.run_classifier(model, ids, rng.normal(size=(3, num_classes)))
+        _check_gradients_present(backend, "classifier", run.grad_params)
+
+
+def looks_like_precision_mix(error: BaseException) -> bool:
+    """True for the frameworks' errors about mixing float32 and float64 tensors."""
+    text = str(error).lower()
+    return "float" in text and any(
+        word in text for word in ("double", "float64", "same dtype", "scalar type", "dtype"))
+
+
+def with_precision_fallback(
+    precise: Backend, fallback: Backend, check: Callable[..., None], *args: Any, **kwargs: Any
+) -> bool:
+    """Run ``check`` in float64; if the student's code mixes in float32 tensors, run it in float32.
+
+    Code such as ``tf.zeros(...)`` or ``x.float()`` is right in training (float32) yet
+    clashes with float64 inputs; such code is checked in float32, at a looser tolerance,
+    rather than failed. Returns True when the fallback was used.
+    """
+    try:
+        check(precise, *args, **kwargs)
+        return False
+    except CheckFailed:
+        raise
+    except Exception as error:
+        if not looks_like_precision_mix(error):
+            raise
+    check(fallback, *args, **kwargs)
+    return True
+
+
+def check_accuracy(accuracy: float, minimum: float, what: str = "test accuracy") -> None:
+    """Fail with one sentence when a trained model's accuracy is below ``minimum``."""
+    if not np.isfinite(accuracy) or accuracy < minimum:
+        raise CheckFailed(
+            f"Your model's {what} is {accuracy:.4f}, below the {minimum:.2f} this exercise "
+            f"requires (4 classes: chance is 0.25); train it again or check the model."
+        )

@@ -1,0 +1,285 @@
+"""Checks for the TensorFlow (Keras 3) lessons: what the notebooks' test cells call.
+
+Each public ``check_*`` function raises :class:`~rnncourse.errors.CheckFailed` with one
+sentence when the student's code differs from Keras' own layers, and prints one line
+when it passes. ``thorough=True`` runs the hidden tests' larger set of cases.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from rnncourse.checks import rnn as neutral  # noqa: E402
+from rnncourse.checks.backend import CellRun, LayerRun, ModelRun  # noqa: E402
+from rnncourse.errors import CheckFailed  # noqa: E402
+
+THOROUGH_SIZES = ((1, 1), (3, 4), (4, 4), (6, 3))
+THOROUGH_SHAPES = ((1, 1), (1, 6), (3, 1), (4, 9), (2, 30))
+BUILTIN_RECURRENT = (
+    keras.layers.RNN, keras.layers.SimpleRNNCell, keras.layers.LSTMCell, keras.layers.GRUCell,
+    keras.layers.Bidirectional,
+)
+
+
+@contextlib.contextmanager
+def _default_dtype(dtype: str) -> Iterator[None]:
+    # Layers built here, and their weights, default to the check's dtype. Keras caches its
+    # global dtype policy on first use, so the policy is switched and restored along with
+    # floatx, otherwise the student's later layers would silently stay float64.
+    previous_floatx = keras.config.floatx()
+    previous_policy = keras.config.dtype_policy()
+    keras.config.set_floatx(dtype)
+    keras.config.set_dtype_policy(dtype)
+    try:
+        yield
+    finally:
+        keras.config.set_floatx(previous_floatx)
+        keras.config.set_dtype_policy(previous_policy)
+
+
+def _numpy(value: Any, what: str) -> np.ndarray:
+    if not (tf.is_tensor(value) or isinstance(value, np.ndarray | tf.Variable)):
+        raise CheckFailed(f"{what} returned a {type(value).__name__}; it should return a tensor.")
+    return np.asarray(keras.ops.convert_to_numpy(value), dtype=np.float64)
+
+
+def _grads(tape: tf.GradientTape, loss: tf.Tensor, sources: list[Any]) -> list[Any]:
+    # Embedding gradients arrive as IndexedSlices; make them dense first.
+    return [None if g is None else np.asarray(tf.convert_to_tensor(g), dtype=np.float64)
+            for g in tape.gradient(loss, sources)]
+
+
+def _zeros_if_none(grad: np.ndarray | None, like: np.ndarray) -> np.ndarray:
+    return np.zeros_like(like) if grad is None else grad
+
+
+class KerasBackend:
+    """Runs students' Keras layers and models in float64 (or float32) for the neutral checks."""
+
+    framework = "TensorFlow"
+    reference_cell_name = "keras.layers.SimpleRNNCell"
+    reference_layer_name = "keras.layers.SimpleRNN"
+    parameter_hint = "Create W, H and b with self.add_weight so Keras can train them."
+    grad_hint = (
+        "Compute every step with keras.ops or tf operations on the tensors themselves (no "
+        ".numpy(), tf.stop_gradient or Python floats) and use every weight."
+    )
+    loading_hint = (
+        "SimpleRNN's get_weights() returns [kernel (input×hidden), recurrent_kernel "
+        "(hidden×hidden), bias (hidden)]: the lesson's W, H and b, in that order."
+    )
+
+    def __init__(self, dtype: str = "float64", tolerance: float = 1e-8) -> None:
+        self.dtype = dtype
+        self.tolerance = tolerance
+
+    def _const(self, array: np.ndarray) -> tf.Tensor:
+        return tf.constant(array, dtype=self.dtype)
+
+    def build(self, cls: type, *args: Any) -> keras.layers.Layer:
+        with _default_dtype(self.dtype):
+            layer = cls(*args)
+        if not isinstance(layer, keras.layers.Layer):
+            raise CheckFailed(f"{cls.__name__} must be a subclass of keras.layers.Layer.")
+        return layer
+
+    def parameter_sizes(self, module: keras.layers.Layer) -> dict[str, int]:
+        return {w.path: int(np.prod(w.shape)) for w in module.trainable_weights}
+
+    def fill_parameters(self, module: keras.layers.Layer,
+                        make: Callable[[tuple[int, ...]], np.ndarray]) -> None:
+        for w in module.trainable_weights:
+            w.assign(np.asarray(make(tuple(w.shape)), dtype=w.dtype))
+
+    def _param_grads(self, module: keras.layers.Layer, grads: list[Any]) -> dict[str, Any]:
+        return {w.path: g for w, g in zip(module.trainable_weights, grads, strict=True)}
+
+    def run_cell(self, cell: keras.layers.Layer, x: np.ndarray, state: np.ndarray,
+                 grad_output: np.ndarray | None = None) -> CellRun:
+        xt, st = self._const(x), self._const(state)
+        with _default_dtype(self.dtype), tf.GradientTape() as tape:
+            tape.watch([xt, st])
+            out = cell(xt, st)
+            value = _numpy(out, "RNNCell.call")
+            loss = None if grad_output is None else tf.reduce_sum(
+                tf.cast(out, self.dtype) * self._const(grad_output))
+        run = CellRun(value)
+        if loss is not None:
+            weights = list(cell.trainable_weights)
+            gx, gs, *gw = _grads(tape, loss, [xt, st, *weights])
+            run.grad_x, run.grad_state = _zeros_if_none(gx, x), _zeros_if_none(gs, state)
+            run.grad_params = self._param_grads(cell, gw)
+        return run
+
+    def run_layer(self, layer: keras.layers.Layer, x: np.ndarray,
+                  initial_state: np.ndarray | None, grad_outputs: np.ndarray | None = None,
+                  grad_final: np.ndarray | None = None) -> LayerRun:
+        xt = self._const(x)
+        st = None if initial_state is None else self._const(initial_state)
+        with _default_dtype(self.dtype), tf.GradientTape() as tape:
+            tape.watch(xt)
+            if st is not None:
+                tape.watch(st)
+            result = layer(xt) if st is None else layer(xt, initial_state=st)
+            if not (isinstance(result, tuple | list) and len(result) == 2):
+                raise CheckFailed("Your RNN's call should return a pair (outputs, final_state).")
+            outputs, final = result
+            values = (_numpy(outputs, "RNN.call (outputs)"), _numpy(final, "RNN.call (final)"))
+            loss = None
+            if grad_outputs is not None:
+                loss = (tf.reduce_sum(tf.cast(outputs, self.dtype) * self._const(grad_outputs))
+                        + tf.reduce_sum(tf.cast(final, self.dtype) * self._const(grad_final)))
+        run = LayerRun(*values)
+        if loss is not None:
+            weights = list(layer.trainable_weights)
+            sources = [xt] + ([st] if st is not None else []) + weights
+            grads = _grads(tape, loss, sources)
+            run.grad_x = _zeros_if_none(grads.pop(0), x)
+            if st is not None:
+                run.grad_state = _zeros_if_none(grads.pop(0), initial_state)
+            run.grad_params = self._param_grads(layer, grads)
+        return run
+
+    def run_classifier(self, model: keras.layers.Layer, ids: np.ndarray,
+                       grad_output: np.ndarray | None = None) -> ModelRun:
+        with _default_dtype(self.dtype), tf.GradientTape() as tape:
+            logits = model(tf.constant(ids, dtype=tf.int64))
+            value = _numpy(logits, "The classifier's call")
+            loss = None if grad_output is None else tf.reduce_sum(
+                tf.cast(logits, self.dtype) * self._const(grad_output))
+        run = ModelRun(value)
+        if loss is not None:
+            run.grad_params = self._param_grads(
+                model, _grads(tape, loss, list(model.trainable_weights)))
+        return run
+
+    def _reference_rnn(self, w: np.ndarray, h: np.ndarray, b: np.ndarray) -> keras.layers.Layer:
+        layer = keras.layers.SimpleRNN(w.shape[1], return_sequences=True, return_state=True,
+                                       dtype=self.dtype)
+        layer.build((None, None, w.shape[0]))
+        layer.set_weights([w, h, b])
+        return layer
+
+    def reference_cell(self, w: np.ndarray, h: np.ndarray, b: np.ndarray, x: np.ndarray,
+                       state: np.ndarray, grad_output: np.ndarray | None) -> CellRun:
+        cell = keras.layers.SimpleRNNCell(w.shape[1], dtype=self.dtype)
+        cell.build((None, w.shape[0]))
+        cell.set_weights([w, h, b])
+        xt, st = self._const(x), self._const(state)
+        with tf.GradientTape() as tape:
+            tape.watch([xt, st])
+            out, _ = cell(xt, [st])
+            loss = None if grad_output is None else tf.reduce_sum(out * self._const(grad_output))
+        run = CellRun(_numpy(out, "SimpleRNNCell"))
+        if loss is not None:
+            run.grad_x, run.grad_state = _grads(tape, loss, [xt, st])
+        return run
+
+    def reference_layer(self, w: np.ndarray, h: np.ndarray, b: np.ndarray, x: np.ndarray,
+                        initial_state: np.ndarray | None, grad_outputs: np.ndarray | None,
+                        grad_final: np.ndarray | None) -> LayerRun:
+        layer = self._reference_rnn(w, h, b)
+        xt = self._const(x)
+        s0 = np.zeros((x.shape[0], w.shape[1])) if initial_state is None else initial_state
+        st = self._const(s0)
+        with tf.GradientTape() as tape:
+            tape.watch([xt, st])
+            outputs, final = layer(xt, initial_state=[st])
+            loss = None
+            if grad_outputs is not None:
+                loss = (tf.reduce_sum(outputs * self._const(grad_outputs))
+                        + tf.reduce_sum(final * self._const(grad_final)))
+        run = LayerRun(_numpy(outputs, "SimpleRNN"), _numpy(final, "SimpleRNN"))
+        if loss is not None:
+            run.grad_x, run.grad_state = _grads(tape, loss, [xt, st])
+        return run
+
+    def random_reference_layer(self, input_size: int, hidden_size: int,
+                               rng: np.random.Generator) -> keras.layers.Layer:
+        layer = keras.layers.SimpleRNN(hidden_size, return_sequences=True, dtype=self.dtype)
+        layer.build((None, None, input_size))
+        bound = 1 / np.sqrt(hidden_size)
+        layer.set_weights([rng.uniform(-bound, bound, size=tuple(w.shape))
+                           for w in layer.get_weights()])
+        return layer
+
+    def run_reference_object(self, layer: keras.layers.Layer, x: np.ndarray) -> np.ndarray:
+        return np.asarray(layer(self._const(x)), dtype=np.float64)
+
+    def assert_no_builtin_rnn(self, model: keras.layers.Layer, what: str) -> None:
+        for layer in model._flatten_layers(include_self=False, recursive=True):
+            if isinstance(layer, BUILTIN_RECURRENT):
+                raise CheckFailed(
+                    f"Your {what} uses Keras' {type(layer).__name__} ({layer.name!r}); the "
+                    f"exercise asks you to build it from your own code, without built-in "
+                    f"recurrent layers."
+                )
+
+
+BACKEND = KerasBackend()
+#: Used only when the student's code creates float32 tensors itself (e.g. ``tf.zeros``).
+FLOAT32_BACKEND = KerasBackend("float32", tolerance=1e-4)
+FLOAT32_NOTE = (
+    "  (Checked in float32, because your code makes float32 tensors itself, e.g. with tf.zeros "
+    "or tf.one_hot; keras.ops functions or dtype=x.dtype keep the input's full precision.)"
+)
+
+
+def _run(check: Callable[..., None], *args: Any, **kwargs: Any) -> str:
+    used_fallback = neutral.with_precision_fallback(BACKEND, FLOAT32_BACKEND, check, *args,
+                                                    **kwargs)
+    return "\n" + FLOAT32_NOTE if used_fallback else ""
+
+
+def check_rnn_cell(cell_class: type, *, thorough: bool = False) -> None:
+    """Check an RNN cell ``cell_class(input_size, hidden_size)`` against SimpleRNNCell."""
+    if thorough:
+        note = _run(neutral.check_rnn_cell, cell_class, sizes=THOROUGH_SIZES,
+                    batch_sizes=(1, 3, 8), gradients=True, seed=1)
+    else:
+        note = _run(neutral.check_rnn_cell, cell_class)
+    print("✓ RNNCell computes the same states as keras.layers.SimpleRNNCell"
+          + (" on every shape, with the same gradients." if thorough else ".") + note)
+
+
+def check_rnn_layer(layer_class: type, *, thorough: bool = False) -> None:
+    """Check an unrolled RNN ``layer_class(input_size, hidden_size)`` against SimpleRNN."""
+    if thorough:
+        note = _run(neutral.check_rnn_layer, layer_class, sizes=THOROUGH_SIZES[1:],
+                    shapes=THOROUGH_SHAPES, gradients=True, seed=2)
+    else:
+        note = _run(neutral.check_rnn_layer, layer_class)
+    print("✓ RNN returns the same outputs and final state as keras.layers.SimpleRNN"
+          + (" on every shape, with the same gradients." if thorough else ".") + note)
+
+
+def check_classifier(model_class: type, *, thorough: bool = False) -> None:
+    """Check ``model_class(vocab_size, embed_size, hidden_size, num_classes)``."""
+    note = _run(neutral.check_classifier, model_class, gradients=thorough,
+                seed=3 if thorough else 0)
+    print("✓ The classifier returns one logit per class, ignores padding"
+          + (" and trains every weight." if thorough else ".") + note)
+
+
+def check_weight_loading(cell_class: type, load_function: Callable[[Any, Any], Any], *,
+                         thorough: bool = False) -> None:
+    """Check ``load_function(cell, simple_rnn)`` against the loaded ``keras.layers.SimpleRNN``."""
+    if thorough:
+        note = _run(neutral.check_weight_loading, cell_class, load_function,
+                    sizes=((1, 1), (4, 4), (6, 3)), shapes=((1, 1), (3, 12)), seed=4)
+    else:
+        note = _run(neutral.check_weight_loading, cell_class, load_function)
+    print("✓ With the loaded weights your cell reproduces keras.layers.SimpleRNN step by step."
+          + note)
+
+
+check_accuracy = neutral.check_accuracy

@@ -1,0 +1,48 @@
+"""Framework-neutral data for the course: AG News, a synthetic negation task,
+tokenization, vocabularies, padding and batch plans (numpy only, no torch or
+tensorflow imports)."""
+
+from rnncourse.data.ag_news import (
+    AG_NEWS_CLASSES,
+    AG_NEWS_FILES,
+    DATA_ENV_VAR,
+    RemoteFile,
+    TextClassificationData,
+    default_cache_dir,
+    fetch_ag_news_file,
+    find_data_dir,
+    load_ag_news,
+)
+from rnncourse.data.batches import batch_index_plan
+from rnncourse.data.encoded import EncodedSplit, encode_splits
+from rnncourse.data.synthetic import (
+    NEGATION_CLASSES,
+    NEGATION_NEGATIVE_WORDS,
+    NEGATION_POSITIVE_WORDS,
+    negation_reviews,
+)
+from rnncourse.data.text import Vocabulary, encode_texts, pad_batch, repair_text, tokenize
+
+__all__ = [
+    "AG_NEWS_CLASSES",
+    "AG_NEWS_FILES",
+    "DATA_ENV_VAR",
+    "EncodedSplit",
+    "NEGATION_CLASSES",
+    "NEGATION_NEGATIVE_WORDS",
+    "NEGATION_POSITIVE_WORDS",
+    "RemoteFile",
+    "TextClassificationData",
+    "Vocabulary",
+    "batch_index_plan",
+    "default_cache_dir",
+    "encode_splits",
+    "encode_texts",
+    "fetch_ag_news_file",
+    "find_data_dir",
+    "load_ag_news",
+    "negation_reviews",
+    "pad_batch",
+    "repair_text",
+    "tokenize",
+]

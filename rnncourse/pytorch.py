@@ -1,0 +1,154 @@
+"""PyTorch side of the course: device, seeding, batches, training loop, evaluation."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Iterator
+
+import numpy as np
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, Dataset, Sampler
+from tqdm.auto import tqdm
+
+from rnncourse.data.batches import batch_index_plan
+from rnncourse.data.encoded import EncodedSplit
+from rnncourse.training import EpochRecord, History
+
+_announced: set[str] = set()
+
+
+def pick_device(verbose: bool = True) -> torch.device:
+    """The GPU when PyTorch sees one, else the CPU; says which, once per session."""
+    if torch.cuda.is_available():
+        device = torch.device("cuda")
+        description = f"cuda ({torch.cuda.get_device_name(0)})"
+    else:
+        device = torch.device("cpu")
+        description = f"cpu ({torch.get_num_threads()} threads)"
+    if verbose and description not in _announced:
+        _announced.add(description)
+        print(f"PyTorch {torch.__version__} is using {description}.")
+    return device
+
+
+def seed_everything(seed: int = 0) -> None:
+    """Seed Python, NumPy and PyTorch (CPU and GPU) so a run can be repeated."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.cuda.manual_seed_all(seed)
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Number of trainable parameters."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+class _SplitDataset(Dataset):
+    def __init__(self, split: EncodedSplit) -> None:
+        self.split = split
+
+    def __len__(self) -> int:
+        return len(self.split)
+
+    def __getitem__(self, index: int) -> int:
+        return index
+
+
+class _BucketSampler(Sampler[list[int]]):
+    """Batches of similar length, reshuffled each epoch (seed + epoch number)."""
+
+    def __init__(self, split: EncodedSplit, batch_size: int, shuffle: bool, seed: int) -> None:
+        self.split, self.batch_size, self.shuffle, self.seed = split, batch_size, shuffle, seed
+        self.epoch = 0
+
+    def __iter__(self) -> Iterator[list[int]]:
+        plan = batch_index_plan(self.split.lengths, self.batch_size, shuffle=self.shuffle,
+                                seed=self.seed + self.epoch)
+        self.epoch += 1
+        return iter([batch.tolist() for batch in plan])
+
+    def __len__(self) -> int:
+        return self.split.num_batches(self.batch_size)
+
+
+def make_loader(split: EncodedSplit, batch_size: int = 64, *, shuffle: bool = False,
+                seed: int = 0) -> DataLoader:
+    """A DataLoader of ``(ids, labels)`` batches, each cut to its longest sequence."""
+    def collate(indices: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+        index = np.asarray(indices)
+        width = int(split.lengths[index].max())
+        return (torch.from_numpy(split.ids[index, :width]),
+                torch.from_numpy(split.labels[index]))
+
+    return DataLoader(_SplitDataset(split), batch_sampler=_BucketSampler(
+        split, batch_size, shuffle, seed), collate_fn=collate)
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, loader: DataLoader,
+             device: torch.device | None = None) -> tuple[float, float]:
+    """Mean cross-entropy loss and accuracy of ``model`` over ``loader``."""
+    device = device or next(model.parameters()).device
+    model.eval()
+    loss_sum, correct, count = 0.0, 0, 0
+    for ids, labels in loader:
+        ids, labels = ids.to(device), labels.to(device)
+        logits = model(ids)
+        loss_sum += nn.functional.cross_entropy(logits, labels, reduction="sum").item()
+        correct += (logits.argmax(dim=1) == labels).sum().item()
+        count += len(labels)
+    return loss_sum / max(count, 1), correct / max(count, 1)
+
+
+def train(
+    model: nn.Module,
+    train_loader: DataLoader,
+    test_loader: DataLoader,
+    *,
+    epochs: int = 3,
+    lr: float = 1e-3,
+    clip_norm: float | None = 1.0,
+    device: torch.device | None = None,
+    progress: bool = True,
+) -> History:
+    """Train with Adam and cross-entropy, evaluating on the test data after every epoch.
+
+    Gradients are clipped to ``clip_norm``: plain RNNs occasionally explode without it.
+    Shows a progress bar per epoch and returns a :class:`History`.
+    """
+    if epochs < 1:
+        raise ValueError(f"epochs must be at least 1, got {epochs}.")
+    device = device or pick_device(verbose=False)
+    model.to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    history = History(device=str(device))
+    for epoch in range(1, epochs + 1):
+        start = time.perf_counter()
+        model.train()
+        loss_sum, correct, count = 0.0, 0, 0
+        bar = tqdm(train_loader, desc=f"epoch {epoch}/{epochs}", unit="batch",
+                   disable=not progress, leave=True)
+        for ids, labels in bar:
+            ids, labels = ids.to(device), labels.to(device)
+            logits = model(ids)
+            loss = nn.functional.cross_entropy(logits, labels)
+            optimizer.zero_grad()
+            loss.backward()
+            if clip_norm is not None:
+                nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
+            optimizer.step()
+            loss_sum += loss.item() * len(labels)
+            correct += (logits.argmax(dim=1) == labels).sum().item()
+            count += len(labels)
+            bar.set_postfix(loss=f"{loss_sum / count:.3f}", acc=f"{correct / count:.3f}")
+        test_loss, test_accuracy = evaluate(model, test_loader, device)
+        record = EpochRecord(epoch, loss_sum / count, correct / count, test_loss, test_accuracy,
+                             time.perf_counter() - start)
+        history.epochs.append(record)
+        if progress:
+            bar.write(f"epoch {epoch}: train accuracy {record.train_accuracy:.3f}, "
+                      f"test accuracy {test_accuracy:.3f} ({record.seconds:.0f} s)")
+    return history

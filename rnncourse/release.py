@@ -1,0 +1,122 @@
+"""Generate the student notebooks in ``lessons/`` from the nbgrader sources in ``solutions/``.
+
+nbgrader runs in a scratch copy of the course, so a failed run never leaves half-written
+lessons or a gradebook behind; only complete notebooks are moved into ``lessons/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from rnncourse.errors import CourseError
+
+SOURCE_DIR = "solutions"
+RELEASE_DIR = "lessons"
+CONFIG = Path("autograder") / "nbgrader_config.py"
+
+
+def course_root(start: Path | None = None) -> Path:
+    """The repository root: the nearest folder above ``start`` holding the nbgrader config."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG).is_file() and (folder / SOURCE_DIR).is_dir():
+            return folder
+    raise CourseError(
+        f"No course found at or above {here}: run this inside the rnncourse repository "
+        f"(the folder holding {CONFIG} and {SOURCE_DIR}/)."
+    )
+
+
+def list_assignments(root: Path) -> list[str]:
+    """Assignment names: the folders of ``solutions/`` that hold a notebook."""
+    source = root / SOURCE_DIR
+    return sorted(p.name for p in source.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
+
+
+def nbgrader_env() -> dict[str, str]:
+    """The environment for nbgrader subprocesses: this Python's scripts first on PATH.
+
+    nbgrader calls ``alembic`` by name to set up its gradebook, so the virtual
+    environment's ``bin`` folder must be on PATH even when it is not activated.
+    """
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return env
+
+
+def generate_into(root: Path, scratch: Path, assignments: list[str]) -> Path:
+    """Run ``nbgrader generate_assignment`` on a copy of the course in ``scratch``."""
+    known = list_assignments(root)
+    unknown = [a for a in assignments if a not in known]
+    if unknown:
+        raise CourseError(f"Unknown assignment {unknown[0]!r}; the course has: {', '.join(known)}.")
+    shutil.copytree(root / SOURCE_DIR, scratch / SOURCE_DIR)
+    (scratch / CONFIG.parent).mkdir(parents=True)
+    shutil.copy(root / CONFIG, scratch / CONFIG)
+    for assignment in assignments:
+        result = subprocess.run(
+            [sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force",
+             f"--CourseDirectory.root={scratch}",
+             f"--CourseDirectory.db_url=sqlite:///{scratch / 'gradebook.db'}"],
+            cwd=scratch / CONFIG.parent, env=nbgrader_env(), capture_output=True, text=True,
+        )
+        made = list((scratch / RELEASE_DIR / assignment).glob("*.ipynb"))
+        if result.returncode != 0 or not made:
+            tail = "\n".join(result.stderr.strip().splitlines()[-15:])
+            raise CourseError(
+                f"nbgrader could not generate {assignment!r}; its last messages:\n{tail}"
+            )
+    return scratch / RELEASE_DIR
+
+
+def release(root: Path, assignments: list[str] | None = None) -> list[Path]:
+    """Regenerate ``lessons/<assignment>/`` for the given (default: all) assignments."""
+    assignments = assignments or list_assignments(root)
+    written = []
+    with tempfile.TemporaryDirectory(prefix="rnncourse-release-") as tmp:
+        generated = generate_into(root, Path(tmp), assignments)
+        for assignment in assignments:
+            target = root / RELEASE_DIR / assignment
+            target.mkdir(parents=True, exist_ok=True)
+            for source in sorted((generated / assignment).iterdir()):
+                if not source.is_file():
+                    continue
+                partial = target / f".{source.name}.partial"
+                shutil.copyfile(source, partial)
+                os.replace(partial, target / source.name)  # atomic: never half a notebook
+                written.append(target / source.name)
+    return written
+
+
+def _load(path: Path) -> object:
+    if path.suffix == ".ipynb":
+        return json.loads(path.read_text(encoding="utf-8"))
+    return path.read_bytes()
+
+
+def stale_lessons(root: Path) -> list[str]:
+    """Differences between ``lessons/`` and what nbgrader makes from ``solutions/`` now.
+
+    Returns one line per differing, missing or extra file; an empty list means up to date.
+    """
+    problems = []
+    with tempfile.TemporaryDirectory(prefix="rnncourse-check-") as tmp:
+        generated = generate_into(root, Path(tmp), list_assignments(root))
+        expected = {p.relative_to(generated): p for p in generated.rglob("*") if p.is_file()}
+        actual_root = root / RELEASE_DIR
+        actual = {p.relative_to(actual_root): p for p in actual_root.rglob("*")
+                  if p.is_file()} if actual_root.is_dir() else {}
+        for name in sorted(set(expected) | set(actual)):
+            if name not in actual:
+                problems.append(f"{RELEASE_DIR}/{name} is missing")
+            elif name not in expected:
+                problems.append(f"{RELEASE_DIR}/{name} is not generated from {SOURCE_DIR}/")
+            elif _load(expected[name]) != _load(actual[name]):
+                problems.append(f"{RELEASE_DIR}/{name} differs from its source")
+    return problems

@@ -1,0 +1,165 @@
+"""TensorFlow (Keras 3) side of the course: device, seeding, batches, training loop, evaluation."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import time
+import weakref
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+from tqdm.auto import tqdm  # noqa: E402
+
+from rnncourse.data.encoded import EncodedSplit  # noqa: E402
+from rnncourse.training import EpochRecord, History  # noqa: E402
+
+#: Batches are padded to a multiple of this, so tf.function compiles only a few shapes.
+PAD_MULTIPLE = 16
+_announced: set[str] = set()
+_eval_steps: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+class _RetracingFilter(logging.Filter):
+    """Hides TensorFlow's retracing warning: we compile one graph per padded width on purpose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
+tf.get_logger().addFilter(_RetracingFilter())
+
+
+def pick_device(verbose: bool = True) -> str:
+    """``"/GPU:0"`` when TensorFlow sees a GPU (memory growth on), else ``"/CPU:0"``; says which."""
+    gpus = tf.config.list_physical_devices("GPU")
+    for gpu in gpus:
+        # Growth can only be set before the GPU is first used; later calls keep what was set.
+        with contextlib.suppress(RuntimeError):
+            tf.config.experimental.set_memory_growth(gpu, True)
+    if gpus:
+        details = tf.config.experimental.get_device_details(gpus[0])
+        device, description = "/GPU:0", f"GPU:0 ({details.get('device_name', 'GPU')})"
+    else:
+        device, description = "/CPU:0", "CPU"
+    if verbose and description not in _announced:
+        _announced.add(description)
+        print(f"TensorFlow {tf.__version__} (Keras {keras.__version__}) is using {description}.")
+    return device
+
+
+def seed_everything(seed: int = 0) -> None:
+    """Seed Python, NumPy and TensorFlow so a run can be repeated."""
+    keras.utils.set_random_seed(seed)
+
+
+def count_parameters(model: keras.layers.Layer) -> int:
+    """Number of trainable weights (the model must have been built or called once)."""
+    return int(sum(np.prod(w.shape) for w in model.trainable_weights))
+
+
+def make_dataset(split: EncodedSplit, batch_size: int = 64, *, shuffle: bool = False,
+                 seed: int = 0) -> tf.data.Dataset:
+    """A ``tf.data.Dataset`` of ``(ids, labels)`` batches of similar length.
+
+    Reshuffled on every pass (seed + pass number); each batch is cut to its longest
+    sequence rounded up to :data:`PAD_MULTIPLE`.
+    """
+    passes = iter(range(1_000_000))
+
+    def generate():
+        epoch_seed = seed + next(passes)
+        for ids, _, labels in split.batches(batch_size, shuffle=shuffle, seed=epoch_seed,
+                                            pad_multiple=PAD_MULTIPLE):
+            yield ids, labels
+
+    signature = (tf.TensorSpec((None, None), tf.int64), tf.TensorSpec((None,), tf.int64))
+    dataset = tf.data.Dataset.from_generator(generate, output_signature=signature)
+    return dataset.apply(tf.data.experimental.assert_cardinality(split.num_batches(batch_size)))
+
+
+def _loss_fn() -> keras.losses.Loss:
+    return keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction="sum")
+
+
+def evaluate(model: keras.layers.Layer, dataset: tf.data.Dataset) -> tuple[float, float]:
+    """Mean cross-entropy loss and accuracy of ``model`` over ``dataset``."""
+    step = _eval_steps.get(model)
+    if step is None:  # compiled once per model, so later epochs reuse the graphs
+        loss_fn = _loss_fn()
+
+        @tf.function
+        def step(ids: tf.Tensor, labels: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+            logits = model(ids, training=False)
+            hits = tf.reduce_sum(tf.cast(tf.argmax(logits, axis=1) == labels, tf.float32))
+            return loss_fn(labels, logits), hits
+
+        _eval_steps[model] = step
+
+    loss_sum, correct, count = 0.0, 0.0, 0
+    for ids, labels in dataset:
+        loss, hits = step(ids, labels)
+        loss_sum += float(loss)
+        correct += float(hits)
+        count += int(labels.shape[0])
+    return loss_sum / max(count, 1), correct / max(count, 1)
+
+
+def train(
+    model: keras.layers.Layer,
+    train_data: tf.data.Dataset,
+    test_data: tf.data.Dataset,
+    *,
+    epochs: int = 3,
+    lr: float = 1e-3,
+    clip_norm: float | None = 1.0,
+    progress: bool = True,
+) -> History:
+    """Train with Adam and cross-entropy, evaluating on the test data after every epoch.
+
+    The training step is compiled with ``tf.function``; gradients are clipped to
+    ``clip_norm`` (plain RNNs occasionally explode without it). Shows a progress bar
+    per epoch and returns a :class:`History`.
+    """
+    if epochs < 1:
+        raise ValueError(f"epochs must be at least 1, got {epochs}.")
+    device = pick_device(verbose=False)
+    optimizer = keras.optimizers.Adam(learning_rate=lr, global_clipnorm=clip_norm)
+    loss_fn = _loss_fn()
+
+    @tf.function
+    def train_step(ids: tf.Tensor, labels: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        with tf.GradientTape() as tape:
+            logits = model(ids, training=True)
+            loss = loss_fn(labels, logits) / tf.cast(tf.shape(labels)[0], logits.dtype)
+        variables = model.trainable_variables
+        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
+        hits = tf.reduce_sum(tf.cast(tf.argmax(logits, axis=1) == labels, tf.float32))
+        return loss, hits
+
+    history = History(device=device)
+    batches = int(train_data.cardinality())
+    for epoch in range(1, epochs + 1):
+        start = time.perf_counter()
+        loss_sum, correct, count = 0.0, 0.0, 0
+        bar = tqdm(train_data, total=batches if batches > 0 else None, unit="batch",
+                   desc=f"epoch {epoch}/{epochs}", disable=not progress, leave=True)
+        for ids, labels in bar:
+            loss, hits = train_step(ids, labels)
+            size = int(labels.shape[0])
+            loss_sum += float(loss) * size
+            correct += float(hits)
+            count += size
+            bar.set_postfix(loss=f"{loss_sum / count:.3f}", acc=f"{correct / count:.3f}")
+        test_loss, test_accuracy = evaluate(model, test_data)
+        record = EpochRecord(epoch, loss_sum / count, correct / count, test_loss, test_accuracy,
+                             time.perf_counter() - start)
+        history.epochs.append(record)
+        if progress:
+            bar.write(f"epoch {epoch}: train accuracy {record.train_accuracy:.3f}, "
+                      f"test accuracy {test_accuracy:.3f} ({record.seconds:.0f} s)")
+    return history
