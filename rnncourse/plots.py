@@ -50,6 +50,7 @@ def plot_bars(values: Mapping[str, float], title: str, ylabel: str,
     names = list(values)
     bars = ax.bar(names, [values[n] for n in names], color=[f"C{i}" for i in range(len(names))])
     ax.bar_label(bars, fmt="%.2f")
+    ax.margins(y=0.12)  # room for the labels above the tallest bar
     if reference is not None:
         ax.axhline(reference, color="gray", linestyle=":", label=reference_label)
         ax.legend()

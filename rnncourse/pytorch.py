@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Iterator
 
 import numpy as np
@@ -14,7 +13,7 @@ from tqdm.auto import tqdm
 
 from rnncourse.data.batches import batch_index_plan
 from rnncourse.data.encoded import EncodedSplit
-from rnncourse.training import EpochRecord, History
+from rnncourse.training import EpochMeter, History, epoch_summary
 
 _announced: set[str] = set()
 
@@ -126,9 +125,8 @@ def train(
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     history = History(device=str(device))
     for epoch in range(1, epochs + 1):
-        start = time.perf_counter()
+        meter = EpochMeter(epoch)
         model.train()
-        loss_sum, correct, count = 0.0, 0, 0
         bar = tqdm(train_loader, desc=f"epoch {epoch}/{epochs}", unit="batch",
                    disable=not progress, leave=True)
         for ids, labels in bar:
@@ -140,15 +138,10 @@ def train(
             if clip_norm is not None:
                 nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
             optimizer.step()
-            loss_sum += loss.item() * len(labels)
-            correct += (logits.argmax(dim=1) == labels).sum().item()
-            count += len(labels)
-            bar.set_postfix(loss=f"{loss_sum / count:.3f}", acc=f"{correct / count:.3f}")
-        test_loss, test_accuracy = evaluate(model, test_loader, device)
-        record = EpochRecord(epoch, loss_sum / count, correct / count, test_loss, test_accuracy,
-                             time.perf_counter() - start)
+            meter.add(loss.item(), (logits.argmax(dim=1) == labels).sum().item(), len(labels))
+            bar.set_postfix(meter.postfix())
+        record = meter.finish(*evaluate(model, test_loader, device))
         history.epochs.append(record)
         if progress:
-            bar.write(f"epoch {epoch}: train accuracy {record.train_accuracy:.3f}, "
-                      f"test accuracy {test_accuracy:.3f} ({record.seconds:.0f} s)")
+            bar.write(epoch_summary(record))
     return history

@@ -5,18 +5,19 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import time
 import weakref
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out
+import numpy as np
+from tqdm.auto import tqdm
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-from tqdm.auto import tqdm  # noqa: E402
+from rnncourse.data.encoded import EncodedSplit
+from rnncourse.quiet import native_stderr_silenced
+from rnncourse.training import EpochMeter, History, epoch_summary
 
-from rnncourse.data.encoded import EncodedSplit  # noqa: E402
-from rnncourse.training import EpochRecord, History  # noqa: E402
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # honoured by part of TensorFlow's C++ log
+with native_stderr_silenced():  # the rest of its start-up notices go straight to fd 2
+    import keras
+    import tensorflow as tf
 
 #: Batches are padded to a multiple of this, so tf.function compiles only a few shapes.
 PAD_MULTIPLE = 16
@@ -144,22 +145,15 @@ def train(
     history = History(device=device)
     batches = int(train_data.cardinality())
     for epoch in range(1, epochs + 1):
-        start = time.perf_counter()
-        loss_sum, correct, count = 0.0, 0.0, 0
+        meter = EpochMeter(epoch)
         bar = tqdm(train_data, total=batches if batches > 0 else None, unit="batch",
                    desc=f"epoch {epoch}/{epochs}", disable=not progress, leave=True)
         for ids, labels in bar:
             loss, hits = train_step(ids, labels)
-            size = int(labels.shape[0])
-            loss_sum += float(loss) * size
-            correct += float(hits)
-            count += size
-            bar.set_postfix(loss=f"{loss_sum / count:.3f}", acc=f"{correct / count:.3f}")
-        test_loss, test_accuracy = evaluate(model, test_data)
-        record = EpochRecord(epoch, loss_sum / count, correct / count, test_loss, test_accuracy,
-                             time.perf_counter() - start)
+            meter.add(float(loss), float(hits), int(labels.shape[0]))
+            bar.set_postfix(meter.postfix())
+        record = meter.finish(*evaluate(model, test_data))
         history.epochs.append(record)
         if progress:
-            bar.write(f"epoch {epoch}: train accuracy {record.train_accuracy:.3f}, "
-                      f"test accuracy {test_accuracy:.3f} ({record.seconds:.0f} s)")
+            bar.write(epoch_summary(record))
     return history

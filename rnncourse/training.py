@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import asdict, dataclass, field
 
 
@@ -27,6 +28,40 @@ class EpochRecord:
     test_loss: float
     test_accuracy: float
     seconds: float
+
+
+@dataclass
+class EpochMeter:
+    """Running loss and accuracy over one epoch's batches, for the progress bar and History."""
+
+    epoch: int
+    start: float = field(default_factory=time.perf_counter)
+    loss_sum: float = 0.0
+    correct: float = 0.0
+    count: int = 0
+
+    def add(self, mean_loss: float, hits: float, size: int) -> None:
+        """Account for one batch: its mean loss, number of right predictions and size."""
+        self.loss_sum += mean_loss * size
+        self.correct += hits
+        self.count += size
+
+    def postfix(self) -> dict[str, str]:
+        """The running figures the progress bar shows."""
+        count = max(self.count, 1)
+        return {"loss": f"{self.loss_sum / count:.3f}", "acc": f"{self.correct / count:.3f}"}
+
+    def finish(self, test_loss: float, test_accuracy: float) -> EpochRecord:
+        """The epoch's record, once the test split has been evaluated."""
+        count = max(self.count, 1)
+        return EpochRecord(self.epoch, self.loss_sum / count, self.correct / count, test_loss,
+                           test_accuracy, time.perf_counter() - self.start)
+
+
+def epoch_summary(record: EpochRecord) -> str:
+    """The line printed under an epoch's progress bar."""
+    return (f"epoch {record.epoch}: train accuracy {record.train_accuracy:.3f}, "
+            f"test accuracy {record.test_accuracy:.3f} ({record.seconds:.0f} s)")
 
 
 @dataclass

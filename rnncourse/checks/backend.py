@@ -50,6 +50,8 @@ class Backend(Protocol):
     reference_layer_name: str
     parameter_hint: str
     grad_hint: str
+    #: What the framework calls a trainable tensor: "parameter" (PyTorch), "weight" (Keras).
+    parameter_word: str
     loading_hint: str
     #: Largest relative error accepted: 1e-8 in float64, looser in the float32 fallback.
     tolerance: float

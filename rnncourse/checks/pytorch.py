@@ -17,10 +17,8 @@ from torch import nn
 
 from rnncourse.checks import rnn as neutral
 from rnncourse.checks.backend import CellRun, LayerRun, ModelRun
+from rnncourse.checks.lesson import LessonChecks
 from rnncourse.errors import CheckFailed
-
-THOROUGH_SIZES = ((1, 1), (3, 4), (4, 4), (6, 3))
-THOROUGH_SHAPES = ((1, 1), (1, 6), (3, 1), (4, 9), (2, 30))
 
 
 @contextlib.contextmanager
@@ -53,6 +51,7 @@ class TorchBackend:
         "Compute every step with torch operations on the tensors themselves (no .detach(), "
         ".data, .numpy(), .item() or torch.no_grad()) and use every parameter."
     )
+    parameter_word = "parameter"
     loading_hint = (
         "nn.RNN stores weight_ih_l0 as (hidden, input), the transpose of W, likewise "
         "weight_hh_l0, and it has two biases (bias_ih_l0 and bias_hh_l0) that both add to b."
@@ -217,51 +216,10 @@ FLOAT32_NOTE = (
 )
 
 
-def _run(check: Callable[..., None], *args: Any, **kwargs: Any) -> str:
-    used_fallback = neutral.with_precision_fallback(BACKEND, FLOAT32_BACKEND, check, *args,
-                                                    **kwargs)
-    return "\n" + FLOAT32_NOTE if used_fallback else ""
 
-
-def check_rnn_cell(cell_class: type, *, thorough: bool = False) -> None:
-    """Check an RNN cell ``cell_class(input_size, hidden_size)`` against ``nn.RNNCell``."""
-    if thorough:
-        note = _run(neutral.check_rnn_cell, cell_class, sizes=THOROUGH_SIZES,
-                    batch_sizes=(1, 3, 8), gradients=True, seed=1)
-    else:
-        note = _run(neutral.check_rnn_cell, cell_class)
-    print("✓ RNNCell computes the same states as torch.nn.RNNCell"
-          + (" on every shape, with the same gradients." if thorough else ".") + note)
-
-
-def check_rnn_layer(layer_class: type, *, thorough: bool = False) -> None:
-    """Check an unrolled RNN ``layer_class(input_size, hidden_size)`` against ``nn.RNN``."""
-    if thorough:
-        note = _run(neutral.check_rnn_layer, layer_class, sizes=THOROUGH_SIZES[1:],
-                    shapes=THOROUGH_SHAPES, gradients=True, seed=2)
-    else:
-        note = _run(neutral.check_rnn_layer, layer_class)
-    print("✓ RNN returns the same outputs and final state as torch.nn.RNN"
-          + (" on every shape, with the same gradients." if thorough else ".") + note)
-
-
-def check_classifier(model_class: type, *, thorough: bool = False) -> None:
-    """Check ``model_class(vocab_size, embed_size, hidden_size, num_classes)``."""
-    note = _run(neutral.check_classifier, model_class, gradients=thorough,
-                seed=3 if thorough else 0)
-    print("✓ The classifier returns one logit per class, ignores padding"
-          + (" and trains every parameter." if thorough else ".") + note)
-
-
-def check_weight_loading(cell_class: type, load_function: Callable[[Any, Any], Any], *,
-                         thorough: bool = False) -> None:
-    """Check ``load_function(cell, torch_rnn)`` by comparing the cell with the loaded ``nn.RNN``."""
-    if thorough:
-        note = _run(neutral.check_weight_loading, cell_class, load_function,
-                    sizes=((1, 1), (4, 4), (6, 3)), shapes=((1, 1), (3, 12)), seed=4)
-    else:
-        note = _run(neutral.check_weight_loading, cell_class, load_function)
-    print("✓ With the loaded weights your cell reproduces torch.nn.RNN step by step." + note)
-
-
+_CHECKS = LessonChecks(BACKEND, FLOAT32_BACKEND, FLOAT32_NOTE)
+check_rnn_cell = _CHECKS.check_rnn_cell
+check_rnn_layer = _CHECKS.check_rnn_layer
+check_classifier = _CHECKS.check_classifier
+check_weight_loading = _CHECKS.check_weight_loading
 check_accuracy = neutral.check_accuracy

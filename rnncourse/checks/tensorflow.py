@@ -12,18 +12,19 @@ import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import numpy as np
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+from rnncourse.checks import rnn as neutral
+from rnncourse.checks.backend import CellRun, LayerRun, ModelRun
+from rnncourse.checks.lesson import LessonChecks
+from rnncourse.errors import CheckFailed
+from rnncourse.quiet import native_stderr_silenced
 
-from rnncourse.checks import rnn as neutral  # noqa: E402
-from rnncourse.checks.backend import CellRun, LayerRun, ModelRun  # noqa: E402
-from rnncourse.errors import CheckFailed  # noqa: E402
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # honoured by part of TensorFlow's C++ log
+with native_stderr_silenced():  # the rest of its start-up notices go straight to fd 2
+    import keras
+    import tensorflow as tf
 
-THOROUGH_SIZES = ((1, 1), (3, 4), (4, 4), (6, 3))
-THOROUGH_SHAPES = ((1, 1), (1, 6), (3, 1), (4, 9), (2, 30))
 BUILTIN_RECURRENT = (
     keras.layers.RNN, keras.layers.SimpleRNNCell, keras.layers.LSTMCell, keras.layers.GRUCell,
     keras.layers.Bidirectional,
@@ -73,6 +74,7 @@ class KerasBackend:
         "Compute every step with keras.ops or tf operations on the tensors themselves (no "
         ".numpy(), tf.stop_gradient or Python floats) and use every weight."
     )
+    parameter_word = "weight"
     loading_hint = (
         "SimpleRNN's get_weights() returns [kernel (input×hidden), recurrent_kernel "
         "(hidden×hidden), bias (hidden)]: the lesson's W, H and b, in that order."
@@ -152,7 +154,7 @@ class KerasBackend:
     def run_classifier(self, model: keras.layers.Layer, ids: np.ndarray,
                        grad_output: np.ndarray | None = None) -> ModelRun:
         with _default_dtype(self.dtype), tf.GradientTape() as tape:
-            logits = model(tf.constant(ids, dtype=tf.int64))
+            logits = model(tf.constant(ids, dtype=tf.int32))
             value = _numpy(logits, "The classifier's call")
             loss = None if grad_output is None else tf.reduce_sum(
                 tf.cast(logits, self.dtype) * self._const(grad_output))
@@ -234,52 +236,10 @@ FLOAT32_NOTE = (
 )
 
 
-def _run(check: Callable[..., None], *args: Any, **kwargs: Any) -> str:
-    used_fallback = neutral.with_precision_fallback(BACKEND, FLOAT32_BACKEND, check, *args,
-                                                    **kwargs)
-    return "\n" + FLOAT32_NOTE if used_fallback else ""
 
-
-def check_rnn_cell(cell_class: type, *, thorough: bool = False) -> None:
-    """Check an RNN cell ``cell_class(input_size, hidden_size)`` against SimpleRNNCell."""
-    if thorough:
-        note = _run(neutral.check_rnn_cell, cell_class, sizes=THOROUGH_SIZES,
-                    batch_sizes=(1, 3, 8), gradients=True, seed=1)
-    else:
-        note = _run(neutral.check_rnn_cell, cell_class)
-    print("✓ RNNCell computes the same states as keras.layers.SimpleRNNCell"
-          + (" on every shape, with the same gradients." if thorough else ".") + note)
-
-
-def check_rnn_layer(layer_class: type, *, thorough: bool = False) -> None:
-    """Check an unrolled RNN ``layer_class(input_size, hidden_size)`` against SimpleRNN."""
-    if thorough:
-        note = _run(neutral.check_rnn_layer, layer_class, sizes=THOROUGH_SIZES[1:],
-                    shapes=THOROUGH_SHAPES, gradients=True, seed=2)
-    else:
-        note = _run(neutral.check_rnn_layer, layer_class)
-    print("✓ RNN returns the same outputs and final state as keras.layers.SimpleRNN"
-          + (" on every shape, with the same gradients." if thorough else ".") + note)
-
-
-def check_classifier(model_class: type, *, thorough: bool = False) -> None:
-    """Check ``model_class(vocab_size, embed_size, hidden_size, num_classes)``."""
-    note = _run(neutral.check_classifier, model_class, gradients=thorough,
-                seed=3 if thorough else 0)
-    print("✓ The classifier returns one logit per class, ignores padding"
-          + (" and trains every weight." if thorough else ".") + note)
-
-
-def check_weight_loading(cell_class: type, load_function: Callable[[Any, Any], Any], *,
-                         thorough: bool = False) -> None:
-    """Check ``load_function(cell, simple_rnn)`` against the loaded ``keras.layers.SimpleRNN``."""
-    if thorough:
-        note = _run(neutral.check_weight_loading, cell_class, load_function,
-                    sizes=((1, 1), (4, 4), (6, 3)), shapes=((1, 1), (3, 12)), seed=4)
-    else:
-        note = _run(neutral.check_weight_loading, cell_class, load_function)
-    print("✓ With the loaded weights your cell reproduces keras.layers.SimpleRNN step by step."
-          + note)
-
-
+_CHECKS = LessonChecks(BACKEND, FLOAT32_BACKEND, FLOAT32_NOTE)
+check_rnn_cell = _CHECKS.check_rnn_cell
+check_rnn_layer = _CHECKS.check_rnn_layer
+check_classifier = _CHECKS.check_classifier
+check_weight_loading = _CHECKS.check_weight_loading
 check_accuracy = neutral.check_accuracy

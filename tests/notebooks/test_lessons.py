@@ -27,6 +27,12 @@ def test_solution_notebook_runs_and_passes_all_its_tests(repo, shared_ag_news, l
     assert "Test accuracy after 3 epochs" in printed
     # The device is named once, by the set-up cell.
     assert printed.count(" is using ") == 1
+    # nbgrader gives zero points to a test cell that writes to stderr, whatever it printed:
+    # no framework log line may land in a graded cell (or clutter the set-up cell).
+    noisy = [cell.metadata["nbgrader"]["grade_id"] for cell in notebook.cells
+             if cell.metadata.get("nbgrader", {}).get("grade_id")
+             and any(out.get("name") == "stderr" for out in cell.get("outputs", []))]
+    assert noisy == []
 
 
 @pytest.mark.parametrize("lesson", LESSONS)

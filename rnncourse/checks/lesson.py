@@ -1,0 +1,80 @@
+"""The check functions the notebooks call, written once; each framework binds its backends.
+
+``thorough=True`` is what the hidden tests use: more sizes and shapes (batch 1, length 1,
+long sequences, with and without an initial state) and gradients.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rnncourse.checks import rnn as neutral
+from rnncourse.checks.backend import Backend
+from rnncourse.quiet import check_quietly
+
+THOROUGH_SIZES = ((1, 1), (3, 4), (4, 4), (6, 3))
+THOROUGH_SHAPES = ((1, 1), (1, 6), (3, 1), (4, 9), (2, 30))
+LOADING_SIZES = ((1, 1), (4, 4), (6, 3))
+LOADING_SHAPES = ((1, 1), (3, 12))
+
+
+class LessonChecks:
+    """Lesson 1's checks for one framework: float64 first, float32 if the student's code needs it.
+
+    Each check prints one line starting with ✓ when it passes, and raises
+    :class:`~rnncourse.errors.CheckFailed` with one sentence when it does not.
+    """
+
+    def __init__(self, precise: Backend, fallback: Backend, float32_note: str) -> None:
+        self.precise = precise
+        self.fallback = fallback
+        self.float32_note = float32_note
+
+    def _run(self, check: Callable[..., None], *args: Any, **kwargs: Any) -> str:
+        with check_quietly():
+            used_fallback = neutral.with_precision_fallback(self.precise, self.fallback, check,
+                                                            *args, **kwargs)
+        return "\n" + self.float32_note if used_fallback else ""
+
+    @staticmethod
+    def _scope(thorough: bool) -> str:
+        return " on every shape, with the same gradients." if thorough else "."
+
+    def check_rnn_cell(self, cell_class: type, *, thorough: bool = False) -> None:
+        """Check an RNN cell ``cell_class(input_size, hidden_size)`` against the built-in cell."""
+        if thorough:
+            note = self._run(neutral.check_rnn_cell, cell_class, sizes=THOROUGH_SIZES,
+                             batch_sizes=(1, 3, 8), gradients=True, seed=1)
+        else:
+            note = self._run(neutral.check_rnn_cell, cell_class)
+        print(f"✓ RNNCell computes the same states as {self.precise.reference_cell_name}"
+              + self._scope(thorough) + note)
+
+    def check_rnn_layer(self, layer_class: type, *, thorough: bool = False) -> None:
+        """Check an unrolled RNN ``layer_class(input_size, hidden_size)`` against the built-in."""
+        if thorough:
+            note = self._run(neutral.check_rnn_layer, layer_class, sizes=THOROUGH_SIZES[1:],
+                             shapes=THOROUGH_SHAPES, gradients=True, seed=2)
+        else:
+            note = self._run(neutral.check_rnn_layer, layer_class)
+        print("✓ RNN returns the same outputs and final state as "
+              f"{self.precise.reference_layer_name}" + self._scope(thorough) + note)
+
+    def check_classifier(self, model_class: type, *, thorough: bool = False) -> None:
+        """Check ``model_class(vocab_size, embed_size, hidden_size, num_classes)``."""
+        note = self._run(neutral.check_classifier, model_class, gradients=thorough,
+                         seed=3 if thorough else 0)
+        trains = f" and trains every {self.precise.parameter_word}." if thorough else "."
+        print("✓ The classifier returns one logit per class, ignores padding" + trains + note)
+
+    def check_weight_loading(self, cell_class: type, load_function: Callable[[Any, Any], Any],
+                             *, thorough: bool = False) -> None:
+        """Check ``load_function(cell, builtin_layer)`` against the loaded built-in layer."""
+        if thorough:
+            note = self._run(neutral.check_weight_loading, cell_class, load_function,
+                             sizes=LOADING_SIZES, shapes=LOADING_SHAPES, seed=4)
+        else:
+            note = self._run(neutral.check_weight_loading, cell_class, load_function)
+        print("✓ With the loaded weights your cell reproduces "
+              f"{self.precise.reference_layer_name} step by step." + note)
