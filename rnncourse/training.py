@@ -95,3 +95,19 @@ class History:
             lines.append(f"{r.epoch:5d}  {r.train_loss:10.4f}  {r.train_accuracy:9.3f}  "
                          f"{r.test_loss:9.4f}  {r.test_accuracy:8.3f}  {r.seconds:7.1f}")
         return "\n".join(lines)
+
+
+def comparison_table(histories: dict[str, History], parameters: dict[str, int]) -> str:
+    """A Markdown table comparing trained models: test accuracy, size and speed.
+
+    ``histories`` and ``parameters`` are keyed by model name, in the order to show.
+    """
+    missing = [name for name in histories if name not in parameters]
+    if missing:
+        raise ValueError(f"No parameter count for {missing[0]!r}; pass one for every model.")
+    lines = ["| model | test accuracy | parameters | seconds per epoch |", "|---|---|---|---|"]
+    for name, history in histories.items():
+        per_epoch = history.seconds / max(len(history.epochs), 1)
+        lines.append(f"| {name.upper() if len(name) <= 4 else name} | "
+                     f"{history.test_accuracy:.3f} | {parameters[name]:,} | {per_epoch:.1f} |")
+    return "\n".join(lines)

@@ -96,3 +96,76 @@ class Backend(Protocol):
 
     def assert_no_builtin_rnn(self, model: Any, what: str) -> None:
         """Fail when ``model`` uses the framework's recurrent layers instead of the student's."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Lesson 2: gated cells (LSTM, GRU). ``kind`` is "lstm" or "gru"; a state is a tuple of arrays,
+# (h, c) for an LSTM and (h,) for a GRU, each (batch, hidden).
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class GatedRun:
+    """A gated cell unrolled step by step: every step's state and, when asked, the gradients."""
+
+    #: One tuple per step: (h, c) for an LSTM, (h,) for a GRU, as the cell returned them.
+    steps: list[tuple[np.ndarray, ...]]
+    grad_x: np.ndarray | None = None
+    #: Gradients with respect to the initial state, one per part: (h0, c0) or (h0,).
+    grad_state: tuple[np.ndarray, ...] | None = None
+    grad_params: dict[str, np.ndarray | None] = field(default_factory=dict)
+
+    def stacked(self) -> tuple[np.ndarray, ...]:
+        """Each part of the state over all steps: arrays of shape (batch, steps, hidden)."""
+        parts = len(self.steps[0])
+        return tuple(np.stack([step[k] for step in self.steps], axis=1) for k in range(parts))
+
+
+@dataclass
+class GatedLayerRun:
+    """A student's gated layer over a batch: all outputs, the final (h, c) or (h,), gradients."""
+
+    outputs: np.ndarray
+    final: tuple[np.ndarray, ...]
+    grad_x: np.ndarray | None = None
+    grad_state: tuple[np.ndarray, ...] | None = None
+    grad_params: dict[str, np.ndarray | None] = field(default_factory=dict)
+
+
+class GatedBackend(Backend, Protocol):
+    """What Lesson 2's checks need on top of :class:`Backend`."""
+
+    #: The framework's layer for each kind, e.g. {"lstm": "torch.nn.LSTM", "gru": ...}.
+    gated_reference_names: dict[str, str]
+    #: For each kind, one sentence on how the framework's layer stores its weights.
+    gated_loading_hints: dict[str, str]
+    #: One sentence on how to make the framework's LSTM skip padding.
+    padding_hint: str
+    #: One sentence on creating a gated cell's weights so the framework trains them.
+    gated_parameter_hint: str
+    #: True for the float32 backend that runs only when the student's code needs float32.
+    is_fallback: bool
+
+    def random_gated_layer(self, kind: str, input_size: int, hidden_size: int,
+                           rng: np.random.Generator) -> Any:
+        """A float64 framework LSTM/GRU layer with random weights and biases."""
+
+    def run_gated_reference(self, layer: Any, kind: str, x: np.ndarray,
+                            state: tuple[np.ndarray, ...],
+                            grads: tuple[np.ndarray, ...] | None = None) -> GatedRun:
+        """The framework layer one step at a time from ``state``, with every step's (h, c).
+
+        With ``grads`` (one (batch, steps, hidden) array per part of the state) the loss is
+        the sum of every step's state times its gradient; the run holds its gradients.
+        """
+
+    def unroll_gated_cell(self, cell: Any, kind: str, what: str, x: np.ndarray,
+                          state: tuple[np.ndarray, ...],
+                          grads: tuple[np.ndarray, ...] | None = None) -> GatedRun:
+        """The student's cell called once per step, as :meth:`run_gated_reference` does."""
+
+    def run_gated_layer(self, layer: Any, kind: str, what: str, x: np.ndarray,
+                        initial_state: tuple[np.ndarray, ...] | None,
+                        grad_outputs: np.ndarray | None = None,
+                        grad_final: tuple[np.ndarray, ...] | None = None) -> GatedLayerRun:
+        """The student's layer (its own loop) over a batch of sequences."""

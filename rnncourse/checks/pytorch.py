@@ -16,7 +16,8 @@ import torch
 from torch import nn
 
 from rnncourse.checks import rnn as neutral
-from rnncourse.checks.backend import CellRun, LayerRun, ModelRun
+from rnncourse.checks.backend import CellRun, GatedLayerRun, GatedRun, LayerRun, ModelRun
+from rnncourse.checks.gated import GatedLessonChecks, float32_exact
 from rnncourse.checks.lesson import LessonChecks
 from rnncourse.errors import CheckFailed
 
@@ -200,6 +201,131 @@ class TorchBackend:
                     f"asks you to build it from your own code, without built-in recurrent layers."
                 )
 
+    # Lesson 2: gated cells (LSTM and GRU) ----------------------------------------------------
+
+    @property
+    def is_fallback(self) -> bool:
+        return self.dtype != torch.float64
+
+    gated_reference_names = {"lstm": "torch.nn.LSTM", "gru": "torch.nn.GRU"}
+    gated_loading_hints = {
+        "lstm": "nn.LSTM stacks its gates in the order i, f, g, o: weight_ih_l0 is "
+                "(4·hidden, input), the transpose of an (input, 4·hidden) W, weight_hh_l0 is "
+                "(4·hidden, hidden), and both biases, bias_ih_l0 and bias_hh_l0, add to every "
+                "gate.",
+        "gru": "nn.GRU stacks its gates in the order r, z, n: weight_ih_l0 is (3·hidden, input), "
+               "the transpose of an (input, 3·hidden) W, weight_hh_l0 is (3·hidden, hidden), "
+               "and of its two biases the n part of bias_hh_l0 stays inside r·(h·W_hn + b_hn).",
+    }
+    gated_parameter_hint = (
+        "Create its weights in __init__ as torch.nn.Parameter (or nn.Linear layers) so PyTorch "
+        "can train them."
+    )
+    padding_hint = (
+        "Pack the embedded batch with nn.utils.rnn.pack_padded_sequence(x, lengths, "
+        "batch_first=True, enforce_sorted=False), lengths being each sequence's number of "
+        "non-zero ids, so that the LSTM's h_n is the state at each sequence's last real token."
+    )
+
+    def random_gated_layer(self, kind: str, input_size: int, hidden_size: int,
+                           rng: np.random.Generator) -> nn.LSTM | nn.GRU:
+        layer_class = nn.LSTM if kind == "lstm" else nn.GRU
+        layer = layer_class(input_size, hidden_size, batch_first=True, dtype=self.dtype)
+        bound = 1 / np.sqrt(hidden_size)  # PyTorch's own initialisation range, biases included
+        with torch.no_grad():
+            for p in layer.parameters():
+                p.copy_(self._tensor(float32_exact(rng.uniform(-bound, bound, size=p.shape))))
+        return layer
+
+    def run_gated_reference(self, layer: nn.LSTM | nn.GRU, kind: str, x: np.ndarray,
+                            state: tuple[np.ndarray, ...],
+                            grads: tuple[np.ndarray, ...] | None = None) -> GatedRun:
+        want = grads is not None
+        xt = self._tensor(x, want)
+        st = [self._tensor(s, want) for s in state]
+        current = tuple(s[None] for s in st)  # nn.LSTM/nn.GRU states carry a layer axis
+        tensors = []
+        with torch.set_grad_enabled(want):
+            for t in range(x.shape[1]):
+                _, new = layer(xt[:, t : t + 1], current if kind == "lstm" else current[0])
+                current = tuple(new) if kind == "lstm" else (new,)
+                tensors.append(tuple(v[0] for v in current))
+        name = self.gated_reference_names[kind]
+        run = GatedRun([tuple(_numpy(v, name) for v in step) for step in tensors])
+        if want:
+            layer.zero_grad(set_to_none=True)
+            self._gated_loss(tensors, grads).backward()
+            run.grad_x, run.grad_state = _grad(xt), tuple(_grad(s) for s in st)
+        return run
+
+    def _gated_loss(self, tensors: list[tuple[torch.Tensor, ...]],
+                    grads: tuple[np.ndarray, ...]) -> torch.Tensor:
+        return sum((torch.stack([step[k] for step in tensors], dim=1) * self._tensor(grad)).sum()
+                   for k, grad in enumerate(grads))
+
+    @staticmethod
+    def _gated_parts(result: Any, kind: str, message: str) -> tuple[Any, ...]:
+        if kind != "lstm":
+            return (result,)
+        if not (isinstance(result, tuple | list) and len(result) == 2):
+            raise CheckFailed(message)
+        return tuple(result)
+
+    def unroll_gated_cell(self, cell: nn.Module, kind: str, what: str, x: np.ndarray,
+                          state: tuple[np.ndarray, ...],
+                          grads: tuple[np.ndarray, ...] | None = None) -> GatedRun:
+        want = grads is not None
+        xt = self._tensor(x, want)
+        st = [self._tensor(s, want) for s in state]
+        names = ("h_new", "c_new") if kind == "lstm" else ()
+        current: tuple[Any, ...] = tuple(st)
+        tensors, steps = [], []
+        with _default_dtype(self.dtype):
+            for t in range(x.shape[1]):
+                result = cell(xt[:, t], current if kind == "lstm" else current[0])
+                current = self._gated_parts(
+                    result, kind, f"Your {what}'s forward should return a pair (h_new, c_new).")
+                tensors.append(current)
+                steps.append(tuple(
+                    _numpy(v, f"{what}.forward" + (f" ({names[k]})" if names else ""))
+                    for k, v in enumerate(current)))
+        run = GatedRun(steps)
+        if want:
+            pairs = [(torch.stack([step[k] for step in tensors], dim=1), grad)
+                     for k, grad in enumerate(grads)]
+            run.grad_params = self._backward(cell, pairs, what)
+            run.grad_x, run.grad_state = _grad(xt), tuple(_grad(s) for s in st)
+        return run
+
+    def run_gated_layer(self, layer: nn.Module, kind: str, what: str, x: np.ndarray,
+                        initial_state: tuple[np.ndarray, ...] | None,
+                        grad_outputs: np.ndarray | None = None,
+                        grad_final: tuple[np.ndarray, ...] | None = None) -> GatedLayerRun:
+        want = grad_outputs is not None
+        xt = self._tensor(x, want)
+        st = None if initial_state is None else [self._tensor(s, want) for s in initial_state]
+        with _default_dtype(self.dtype):
+            if st is None:
+                result = layer(xt)
+            else:
+                result = layer(xt, initial_state=tuple(st) if kind == "lstm" else st[0])
+        final_text = "(h_T, c_T)" if kind == "lstm" else "h_T"
+        pair = f"Your {what}'s forward should return a pair (outputs, {final_text})."
+        if not (isinstance(result, tuple | list) and len(result) == 2):
+            raise CheckFailed(pair)
+        outputs, final = result
+        final = self._gated_parts(final, kind, pair)
+        names = ("h_T", "c_T") if kind == "lstm" else ("h_T",)
+        run = GatedLayerRun(
+            _numpy(outputs, f"{what}.forward (outputs)"),
+            tuple(_numpy(v, f"{what}.forward ({n})") for n, v in zip(names, final, strict=True)))
+        if want:
+            pairs = [(outputs, grad_outputs), *zip(final, grad_final, strict=True)]
+            run.grad_params = self._backward(layer, pairs, what)
+            run.grad_x = _grad(xt)
+            run.grad_state = None if st is None else tuple(_grad(s) for s in st)
+        return run
+
 
 def _grad(t: torch.Tensor) -> np.ndarray:
     if t.grad is None:
@@ -223,3 +349,10 @@ check_rnn_layer = _CHECKS.check_rnn_layer
 check_classifier = _CHECKS.check_classifier
 check_weight_loading = _CHECKS.check_weight_loading
 check_accuracy = neutral.check_accuracy
+
+_GATED = GatedLessonChecks(BACKEND, FLOAT32_BACKEND, FLOAT32_NOTE)
+check_lstm_cell = _GATED.check_lstm_cell
+check_lstm_layer = _GATED.check_lstm_layer
+check_gru_cell = _GATED.check_gru_cell
+check_gru_layer = _GATED.check_gru_layer
+check_padding_invariance = _GATED.check_padding_invariance

@@ -14,6 +14,7 @@ pass; a missing tanh, a forgotten state or a detached graph fail.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -295,6 +296,40 @@ def check_weight_loading(
                          hint=backend.loading_hint)
 
 
+@dataclass
+class PaddingChange:
+    """Sequence ``row`` (``length`` real tokens) gets other logits in a batch ``width`` wide."""
+
+    row: int
+    length: int
+    width: int
+    #: Largest change of a logit, relative to the largest logit of the sequence alone (or 1).
+    change: float
+
+
+def find_padding_change(
+    backend: Backend, model: Any, ids: np.ndarray, lengths: Sequence[int], widths: Sequence[int]
+) -> PaddingChange | None:
+    """The first sequence whose logits differ between alone (unpadded) and in a padded batch.
+
+    ``ids`` holds one sequence per row, padded with 0 after its ``lengths[row]`` tokens; the
+    batch is run padded to each of ``widths`` (≥ ``ids.shape[1]``) and each sequence alone.
+    """
+    batches = []
+    for width in widths:
+        padded = np.zeros((ids.shape[0], width), dtype=ids.dtype)
+        padded[:, : ids.shape[1]] = ids
+        batches.append((backend.run_classifier(model, padded).output, width))
+    for row, length in enumerate(lengths):
+        alone = backend.run_classifier(model, ids[row : row + 1, :length]).output[0]
+        scale = max(1.0, float(np.max(np.abs(alone))))
+        for logits, width in batches:
+            change = float(np.max(np.abs(logits[row] - alone))) / scale
+            if change > backend.tolerance:
+                return PaddingChange(row, length, width, change)
+    return None
+
+
 def check_classifier(
     backend: Backend,
     model_class: type,
@@ -318,19 +353,13 @@ def check_classifier(
                  hint="Return one score per class for each sequence, before any softmax.")
     backend.assert_no_builtin_rnn(model, "classifier")
     backend.fill_parameters(model, _small_uniform(rng, embed_size // 4, hidden_size // 4))
-    batch = backend.run_classifier(model, ids).output
-    longer = np.zeros((3, 12), dtype=np.int64)
-    longer[:, :7] = ids
-    padded_more = backend.run_classifier(model, longer).output
-    for row, length in enumerate(lengths):
-        alone = backend.run_classifier(model, ids[row : row + 1, :length]).output[0]
-        for got, padding in ((batch[row], 7), (padded_more[row], 12)):
-            if np.max(np.abs(got - alone)) > backend.tolerance * max(1.0, np.max(np.abs(alone))):
-                raise CheckFailed(
-                    f"The logits of sequence {row} (length {length}) change when its batch is "
-                    f"padded to length {padding}: classify from the state at each sequence's "
-                    f"last real token (position length - 1), not from the last padded step."
-                )
+    change = find_padding_change(backend, model, ids, lengths, (7, 12))
+    if change is not None:
+        raise CheckFailed(
+            f"The logits of sequence {change.row} (length {change.length}) change when its batch "
+            f"is padded to length {change.width}: classify from the state at each sequence's "
+            f"last real token (position length - 1), not from the last padded step."
+        )
     if gradients:
         run = backend.run_classifier(model, ids, rng.normal(size=(3, num_classes)))
         _check_gradients_present(backend, "classifier", run.grad_params)

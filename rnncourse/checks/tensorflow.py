@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from rnncourse.checks import rnn as neutral
-from rnncourse.checks.backend import CellRun, LayerRun, ModelRun
+from rnncourse.checks.backend import CellRun, GatedLayerRun, GatedRun, LayerRun, ModelRun
+from rnncourse.checks.gated import GatedLessonChecks, float32_exact
 from rnncourse.checks.lesson import LessonChecks
 from rnncourse.errors import CheckFailed
 from rnncourse.quiet import native_stderr_silenced
@@ -226,6 +227,152 @@ class KerasBackend:
                     f"recurrent layers."
                 )
 
+    # Lesson 2: gated cells (LSTM and GRU) ----------------------------------------------------
+
+    @property
+    def is_fallback(self) -> bool:
+        return self.dtype != "float64"
+
+    gated_reference_names = {"lstm": "keras.layers.LSTM", "gru": "keras.layers.GRU"}
+    gated_loading_hints = {
+        "lstm": "keras.layers.LSTM's get_weights() returns kernel (input, 4·hidden), "
+                "recurrent_kernel (hidden, 4·hidden) and bias (4·hidden), already in the x·W "
+                "layout, with the gates in the order i, f, c (the candidate), o.",
+        "gru": "keras.layers.GRU's get_weights() returns kernel (input, 3·hidden), "
+               "recurrent_kernel (hidden, 3·hidden) and bias (2, 3·hidden), row 0 for the input "
+               "and row 1 for the recurrent part, with the gates in the order z, r, h (not r, z, "
+               "n).",
+    }
+    gated_parameter_hint = (
+        "Create its weights with self.add_weight (or Dense layers) so Keras can train them."
+    )
+    padding_hint = (
+        "Give the Embedding mask_zero=True (or pass a mask to the LSTM), so that the LSTM skips "
+        "the padding and its final state is the one at each sequence's last real token."
+    )
+
+    def random_gated_layer(self, kind: str, input_size: int, hidden_size: int,
+                           rng: np.random.Generator) -> keras.layers.Layer:
+        if kind == "lstm":
+            layer = keras.layers.LSTM(hidden_size, return_sequences=True, return_state=True,
+                                      dtype=self.dtype)
+        else:
+            layer = keras.layers.GRU(hidden_size, return_sequences=True, return_state=True,
+                                     reset_after=True, dtype=self.dtype)
+        layer.build((None, None, input_size))
+        bound = 1 / np.sqrt(hidden_size)
+        layer.set_weights([float32_exact(rng.uniform(-bound, bound, size=tuple(w.shape)))
+                           for w in layer.get_weights()])
+        return layer
+
+    def _gated_loss(self, tensors: list[tuple[Any, ...]],
+                    grads: tuple[np.ndarray, ...]) -> tf.Tensor:
+        return tf.add_n([
+            tf.reduce_sum(tf.stack([tf.cast(step[k], self.dtype) for step in tensors], axis=1)
+                          * self._const(grad))
+            for k, grad in enumerate(grads)])
+
+    def run_gated_reference(self, layer: keras.layers.Layer, kind: str, x: np.ndarray,
+                            state: tuple[np.ndarray, ...],
+                            grads: tuple[np.ndarray, ...] | None = None) -> GatedRun:
+        xt = self._const(x)
+        st = [self._const(s) for s in state]
+        name = self.gated_reference_names[kind]
+        with tf.GradientTape() as tape:
+            tape.watch([xt, *st])
+            # The layer's own cell, one step at a time, so every step's c is seen too.
+            current = list(st)
+            tensors = []
+            for t in range(x.shape[1]):
+                _, current = layer.cell(xt[:, t], current)
+                current = list(current)
+                tensors.append(tuple(current))
+            loss = None if grads is None else self._gated_loss(tensors, grads)
+        run = GatedRun([tuple(_numpy(v, name) for v in step) for step in tensors])
+        if loss is not None:
+            gx, *gs = _grads(tape, loss, [xt, *st])
+            run.grad_x = _zeros_if_none(gx, x)
+            run.grad_state = tuple(_zeros_if_none(g, s) for g, s in zip(gs, state, strict=True))
+        return run
+
+    @staticmethod
+    def _gated_parts(result: Any, kind: str, message: str) -> tuple[Any, ...]:
+        if kind != "lstm":
+            return (result,)
+        if not (isinstance(result, tuple | list) and len(result) == 2):
+            raise CheckFailed(message)
+        return tuple(result)
+
+    def unroll_gated_cell(self, cell: keras.layers.Layer, kind: str, what: str, x: np.ndarray,
+                          state: tuple[np.ndarray, ...],
+                          grads: tuple[np.ndarray, ...] | None = None) -> GatedRun:
+        xt = self._const(x)
+        st = [self._const(s) for s in state]
+        names = ("h_new", "c_new") if kind == "lstm" else ()
+        steps = []
+        with _default_dtype(self.dtype), tf.GradientTape() as tape:
+            tape.watch([xt, *st])
+            current: tuple[Any, ...] = tuple(st)
+            tensors = []
+            for t in range(x.shape[1]):
+                result = cell(xt[:, t], current if kind == "lstm" else current[0])
+                current = self._gated_parts(
+                    result, kind, f"Your {what}'s call should return a pair (h_new, c_new).")
+                tensors.append(current)
+                steps.append(tuple(
+                    _numpy(v, f"{what}.call" + (f" ({names[k]})" if names else ""))
+                    for k, v in enumerate(current)))
+            loss = None if grads is None else self._gated_loss(tensors, grads)
+        run = GatedRun(steps)
+        if loss is not None:
+            weights = list(cell.trainable_weights)
+            gx, *rest = _grads(tape, loss, [xt, *st, *weights])
+            run.grad_x = _zeros_if_none(gx, x)
+            run.grad_state = tuple(_zeros_if_none(g, s)
+                                   for g, s in zip(rest[: len(st)], state, strict=True))
+            run.grad_params = self._param_grads(cell, rest[len(st) :])
+        return run
+
+    def run_gated_layer(self, layer: keras.layers.Layer, kind: str, what: str, x: np.ndarray,
+                        initial_state: tuple[np.ndarray, ...] | None,
+                        grad_outputs: np.ndarray | None = None,
+                        grad_final: tuple[np.ndarray, ...] | None = None) -> GatedLayerRun:
+        xt = self._const(x)
+        st = None if initial_state is None else [self._const(s) for s in initial_state]
+        final_text = "(h_T, c_T)" if kind == "lstm" else "h_T"
+        pair = f"Your {what}'s call should return a pair (outputs, {final_text})."
+        names = ("h_T", "c_T") if kind == "lstm" else ("h_T",)
+        with _default_dtype(self.dtype), tf.GradientTape() as tape:
+            tape.watch(xt)
+            if st is None:
+                result = layer(xt)
+            else:
+                tape.watch(st)
+                result = layer(xt, initial_state=tuple(st) if kind == "lstm" else st[0])
+            if not (isinstance(result, tuple | list) and len(result) == 2):
+                raise CheckFailed(pair)
+            outputs, final = result
+            final = self._gated_parts(final, kind, pair)
+            values = (_numpy(outputs, f"{what}.call (outputs)"),
+                      tuple(_numpy(v, f"{what}.call ({n})")
+                            for n, v in zip(names, final, strict=True)))
+            loss = None
+            if grad_outputs is not None:
+                loss = tf.add_n(
+                    [tf.reduce_sum(tf.cast(outputs, self.dtype) * self._const(grad_outputs))]
+                    + [tf.reduce_sum(tf.cast(v, self.dtype) * self._const(g))
+                       for v, g in zip(final, grad_final, strict=True)])
+        run = GatedLayerRun(*values)
+        if loss is not None:
+            weights = list(layer.trainable_weights)
+            sources = [xt] + (st or []) + weights
+            grads = _grads(tape, loss, sources)
+            run.grad_x = _zeros_if_none(grads.pop(0), x)
+            if st is not None:
+                run.grad_state = tuple(_zeros_if_none(grads.pop(0), s) for s in initial_state)
+            run.grad_params = self._param_grads(layer, grads)
+        return run
+
 
 BACKEND = KerasBackend()
 #: Used only when the student's code creates float32 tensors itself (e.g. ``tf.zeros``).
@@ -243,3 +390,10 @@ check_rnn_layer = _CHECKS.check_rnn_layer
 check_classifier = _CHECKS.check_classifier
 check_weight_loading = _CHECKS.check_weight_loading
 check_accuracy = neutral.check_accuracy
+
+_GATED = GatedLessonChecks(BACKEND, FLOAT32_BACKEND, FLOAT32_NOTE)
+check_lstm_cell = _GATED.check_lstm_cell
+check_lstm_layer = _GATED.check_lstm_layer
+check_gru_cell = _GATED.check_gru_cell
+check_gru_layer = _GATED.check_gru_layer
+check_padding_invariance = _GATED.check_padding_invariance
