@@ -134,3 +134,19 @@ def test_plots_refuse_empty_input_in_one_sentence():
         plot_history(History(device="cpu"))
     with pytest.raises(ValueError, match="at least one value"):
         plot_bars({}, title="t", ylabel="y")
+
+
+def test_comparison_table_lists_accuracy_size_and_speed():
+    from rnncourse.training import EpochRecord, comparison_table
+
+    histories = {
+        "rnn": History("cpu", [EpochRecord(1, 1.0, 0.5, 1.0, 0.61, 4.0),
+                               EpochRecord(2, 0.8, 0.6, 0.9, 0.70, 6.0)]),
+        "lstm": History("cpu", [EpochRecord(1, 0.5, 0.8, 0.4, 0.88, 12.0)]),
+    }
+    table = comparison_table(histories, {"rnn": 1234, "lstm": 5678}).splitlines()
+    assert table[0] == "| model | test accuracy | parameters | seconds per epoch |"
+    assert table[2] == "| RNN | 0.700 | 1,234 | 5.0 |"
+    assert table[3] == "| LSTM | 0.880 | 5,678 | 12.0 |"
+    with pytest.raises(ValueError, match="No parameter count for 'lstm'"):
+        comparison_table(histories, {"rnn": 1})

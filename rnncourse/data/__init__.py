@@ -1,6 +1,6 @@
-"""Framework-neutral data for the course: AG News, a synthetic negation task,
-tokenization, vocabularies, padding and batch plans (numpy only, no torch or
-tensorflow imports)."""
+"""Framework-neutral data for the course: AG News, a synthetic negation task, a
+long-range memory task, tokenization, vocabularies, padding and batch plans
+(numpy only, no torch or tensorflow imports)."""
 
 from rnncourse.data.ag_news import (
     AG_NEWS_CLASSES,
@@ -15,6 +15,12 @@ from rnncourse.data.ag_news import (
 )
 from rnncourse.data.batches import batch_index_plan
 from rnncourse.data.encoded import EncodedSplit, encode_splits
+from rnncourse.data.memory import (
+    MEMORY_PAD_ID,
+    MEMORY_SIGNAL_OFFSET,
+    MEMORY_UNK_ID,
+    first_token_memory,
+)
 from rnncourse.data.synthetic import (
     NEGATION_CLASSES,
     NEGATION_NEGATIVE_WORDS,
@@ -28,6 +34,9 @@ __all__ = [
     "AG_NEWS_FILES",
     "DATA_ENV_VAR",
     "EncodedSplit",
+    "MEMORY_PAD_ID",
+    "MEMORY_SIGNAL_OFFSET",
+    "MEMORY_UNK_ID",
     "NEGATION_CLASSES",
     "NEGATION_NEGATIVE_WORDS",
     "NEGATION_POSITIVE_WORDS",
@@ -39,6 +48,7 @@ __all__ = [
     "encode_splits",
     "encode_texts",
     "fetch_ag_news_file",
+    "first_token_memory",
     "find_data_dir",
     "load_ag_news",
     "negation_reviews",

@@ -9,7 +9,15 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-LESSONS = ["01-rnn-pytorch", "01-rnn-tensorflow"]
+REPO = Path(__file__).resolve().parents[2]
+LESSONS = sorted(p.name for p in (REPO / "solutions").iterdir() if any(p.glob("*.ipynb")))
+
+
+def max_points(solution: Path) -> float:
+    """The points a lesson is worth: the sum over its graded cells."""
+    notebook = nbformat.read(solution, as_version=4)
+    return sum(cell.metadata["nbgrader"].get("points", 0) for cell in notebook.cells
+               if cell.metadata.get("nbgrader", {}).get("grade"))
 
 
 def execute(path: Path, env: dict[str, str], *, allow_errors: bool = False,
