@@ -30,9 +30,8 @@ import numpy as np
 from rnncourse.checks import rnn as neutral
 from rnncourse.checks.backend import GatedBackend
 from rnncourse.checks.compare import assert_close, assert_shape, relative_error
-from rnncourse.checks.lesson import THOROUGH_SIZES
+from rnncourse.checks.lesson import THOROUGH_SIZES, PrecisionChecks
 from rnncourse.errors import CheckFailed
-from rnncourse.quiet import check_quietly
 
 State = tuple[np.ndarray, ...]
 
@@ -431,23 +430,10 @@ def check_padding_invariance(
         neutral._check_gradients_present(backend, "classifier", run.grad_params)
 
 
-class GatedLessonChecks:
-    """Lesson 2's checks for one framework: float64 first, float32 if the student's code needs it.
+class GatedLessonChecks(PrecisionChecks):
+    """Lesson 2's checks (LSTM and GRU cells and layers, padding) for one framework."""
 
-    Each check prints one line starting with ✓ when it passes, and raises
-    :class:`~rnncourse.errors.CheckFailed` with one sentence when it does not.
-    """
-
-    def __init__(self, precise: GatedBackend, fallback: GatedBackend, float32_note: str) -> None:
-        self.precise = precise
-        self.fallback = fallback
-        self.float32_note = float32_note
-
-    def _run(self, check: Callable[..., None], *args: Any, **kwargs: Any) -> str:
-        with check_quietly():
-            used_fallback = neutral.with_precision_fallback(self.precise, self.fallback, check,
-                                                            *args, **kwargs)
-        return "\n" + self.float32_note if used_fallback else ""
+    precise: GatedBackend
 
     @staticmethod
     def _scope(thorough: bool) -> str:

@@ -19,23 +19,31 @@ LOADING_SIZES = ((1, 1), (4, 4), (6, 3))
 LOADING_SHAPES = ((1, 1), (3, 12))
 
 
-class LessonChecks:
-    """Lesson 1's checks for one framework: float64 first, float32 if the student's code needs it.
+class PrecisionChecks:
+    """Runs a lesson's checks for one framework: float64 first, float32 if the student's code
+    needs it, quietly (no framework warnings or native log lines in a graded cell).
 
     Each check prints one line starting with ✓ when it passes, and raises
     :class:`~rnncourse.errors.CheckFailed` with one sentence when it does not.
     """
 
-    def __init__(self, precise: Backend, fallback: Backend, float32_note: str) -> None:
+    def __init__(self, precise: Any, fallback: Any, float32_note: str) -> None:
         self.precise = precise
         self.fallback = fallback
         self.float32_note = float32_note
 
     def _run(self, check: Callable[..., None], *args: Any, **kwargs: Any) -> str:
+        """Run ``check``; return the float32 note (with a newline) when the fallback was used."""
         with check_quietly():
             used_fallback = neutral.with_precision_fallback(self.precise, self.fallback, check,
                                                             *args, **kwargs)
         return "\n" + self.float32_note if used_fallback else ""
+
+
+class LessonChecks(PrecisionChecks):
+    """Lesson 1's checks (RNN cell, RNN layer, classifier, weight loading) for one framework."""
+
+    precise: Backend
 
     @staticmethod
     def _scope(thorough: bool) -> str:
