@@ -9,8 +9,10 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from rnncourse.release import list_assignments
+
 REPO = Path(__file__).resolve().parents[2]
-LESSONS = sorted(p.name for p in (REPO / "solutions").iterdir() if any(p.glob("*.ipynb")))
+LESSONS = list_assignments(REPO)
 
 
 def max_points(solution: Path) -> float:
