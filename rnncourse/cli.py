@@ -1,9 +1,10 @@
-"""The ``rnncourse`` command: data download and lesson release for instructors and students."""
+"""The ``rnncourse`` command: data download, lesson release and the student bundle."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from rnncourse.errors import CourseError
 
@@ -43,6 +44,17 @@ def _check_release(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bundle(args: argparse.Namespace) -> int:
+    from rnncourse.bundle import build_bundle
+    from rnncourse.release import course_root
+
+    root = course_root()
+    out = Path(args.out) if args.out else root / "dist"
+    bundle = build_bundle(root, out, force=args.force, say=print)
+    print(f"wrote {bundle.folder} ({len(bundle.files)} files) and {bundle.archive}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, exposed for tests and documentation."""
     parser = argparse.ArgumentParser(prog="rnncourse", description=__doc__)
@@ -55,6 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
     rel.set_defaults(run=_release)
     check = commands.add_parser("check-release", help="fail if lessons/ is out of date")
     check.set_defaults(run=_check_release)
+    bundle = commands.add_parser(
+        "bundle", help="build what students receive: DIR/rnncourse-student/ and its zip")
+    bundle.add_argument("--out", metavar="DIR", help="where to write it (default: dist/)")
+    bundle.add_argument("--force", action="store_true", help="replace an existing bundle")
+    bundle.set_defaults(run=_bundle)
     return parser
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import numpy as np
 import torch
 from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from torch.utils.data import DataLoader, Dataset, Sampler
 from tqdm.auto import tqdm
 
@@ -43,6 +44,48 @@ def seed_everything(seed: int = 0) -> None:
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable parameters."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+#: The built-in recurrent layers :class:`Recurrent` can wrap.
+RECURRENT_LAYERS: dict[str, type[nn.RNNBase]] = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+
+
+class Recurrent(nn.Module):
+    """A built-in one-direction recurrent layer that reads only each sequence's real steps.
+
+    Lesson 2's packing as a building block: ``forward(x, lengths)`` takes ``x`` of shape
+    (batch, steps, input_size), padded at the end, and each sequence's length, and returns
+    ``(outputs, final)``: outputs (batch, steps, hidden_size), zero past each length, and the
+    state after each sequence's last real step as a tuple, ``(h, c)`` for an LSTM and ``(h,)``
+    otherwise, each (batch, hidden_size).
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, kind: str = "lstm") -> None:
+        super().__init__()
+        if kind not in RECURRENT_LAYERS:
+            raise ValueError(f"kind must be one of {sorted(RECURRENT_LAYERS)}, got {kind!r}.")
+        self.kind = kind
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.output_size = hidden_size  # what the next layer receives per step
+        self.rnn = RECURRENT_LAYERS[kind](input_size, hidden_size, batch_first=True)
+
+    def forward(self, x: torch.Tensor,
+                lengths: torch.Tensor) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
+        """x: (batch, steps, input_size), lengths: (batch,) -> (outputs, final)."""
+        # Packing wants the lengths on the CPU; an empty text is read as one padding step.
+        lengths = torch.as_tensor(lengths).detach().to("cpu", torch.int64).clamp(min=1)
+        packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+        packed_outputs, final = self.rnn(packed)
+        outputs, _ = pad_packed_sequence(packed_outputs, batch_first=True,
+                                         total_length=x.shape[1])
+        final = final if isinstance(final, tuple) else (final,)
+        return outputs, tuple(state[0] for state in final)
+
+
+def sequence_lengths(ids: torch.Tensor) -> torch.Tensor:
+    """How many real (non-zero) token ids each row of a batch padded with 0 holds."""
+    return (ids != 0).sum(dim=1)
 
 
 class _SplitDataset(Dataset):

@@ -63,6 +63,44 @@ def count_parameters(model: keras.layers.Layer) -> int:
     return int(sum(np.prod(w.shape) for w in model.trainable_weights))
 
 
+#: The built-in recurrent layers :class:`Recurrent` can wrap.
+RECURRENT_LAYERS: dict[str, type[keras.layers.Layer]] = {
+    "rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
+
+
+class Recurrent(keras.layers.Layer):
+    """A built-in one-direction recurrent layer that reads only each sequence's real steps.
+
+    Lesson 2's mask as a building block: ``call(x, lengths)`` takes ``x`` of shape
+    (batch, steps, features), padded at the end, and each sequence's length, and returns
+    ``(outputs, final)``: outputs (batch, steps, hidden_size), zero past each length, and the
+    state after each sequence's last real step as a tuple, ``(h, c)`` for an LSTM and ``(h,)``
+    otherwise, each (batch, hidden_size).
+    """
+
+    def __init__(self, hidden_size: int, kind: str = "lstm", **kwargs) -> None:
+        super().__init__(**kwargs)
+        if kind not in RECURRENT_LAYERS:
+            raise ValueError(f"kind must be one of {sorted(RECURRENT_LAYERS)}, got {kind!r}.")
+        self.kind = kind
+        self.hidden_size = hidden_size
+        self.output_size = hidden_size  # what the next layer receives per step
+        self.rnn = RECURRENT_LAYERS[kind](hidden_size, return_sequences=True, return_state=True,
+                                          dtype=self.dtype_policy)
+
+    def call(self, x, lengths):
+        """x: (batch, steps, features), lengths: (batch,) -> (outputs, final)."""
+        mask = tf.sequence_mask(lengths, maxlen=tf.shape(x)[1])
+        outputs, *final = self.rnn(x, mask=mask)
+        outputs = outputs * tf.cast(mask, outputs.dtype)[:, :, None]
+        return outputs, tuple(final)
+
+
+def sequence_lengths(ids) -> tf.Tensor:
+    """How many real (non-zero) token ids each row of a batch padded with 0 holds."""
+    return tf.reduce_sum(tf.cast(ids != 0, tf.int32), axis=1)
+
+
 def make_dataset(split: EncodedSplit, batch_size: int = 64, *, shuffle: bool = False,
                  seed: int = 0) -> tf.data.Dataset:
     """A ``tf.data.Dataset`` of ``(ids, labels)`` batches of similar length.

@@ -169,3 +169,115 @@ class GatedBackend(Backend, Protocol):
                         grad_outputs: np.ndarray | None = None,
                         grad_final: tuple[np.ndarray, ...] | None = None) -> GatedLayerRun:
         """The student's layer (its own loop) over a batch of sequences."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Lesson 3: reading both ways and stacking. The student's Bidirectional and Stacked take a
+# ``make_layer`` factory; the checks pass one whose layers (the course's ``Recurrent``) record
+# what they receive and return, so where the dropout goes and what each layer reads can be
+# seen. A final state is a flat tuple of (batch, hidden) arrays: layer by layer, forward before
+# backward, (h, c) for an LSTM and (h,) otherwise.
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class DeepRun:
+    """A student's function or layer (or the reference) over a padded batch."""
+
+    outputs: np.ndarray
+    #: The final states as returned: a tuple of arrays, possibly nested (the checks say so).
+    final: Any = ()
+    #: Gradient of the loss with respect to x; None when no gradient reaches x at all.
+    grad_x: np.ndarray | None = None
+
+
+@dataclass
+class LayerRecord:
+    """What one of the check's recurrent layers received and returned in its latest call."""
+
+    inputs: np.ndarray
+    outputs: np.ndarray
+    final: tuple[np.ndarray, ...]
+
+
+@dataclass
+class LayerRecorder:
+    """The check's ``make_layer``: every layer it made, in order, and what to call each one."""
+
+    kind: str
+    #: The framework's make_layer: (input_size, hidden_size) in PyTorch, (hidden_size) in Keras.
+    make: Callable[..., Any] = field(default=lambda *args: None)
+    layers: list[Any] = field(default_factory=list)
+    #: id(layer) -> how messages name it, e.g. "Layer 1 of your Stacked".
+    names: dict[int, str] = field(default_factory=dict)
+    #: What a layer that receives inputs of the wrong size says after its name.
+    size_hint: str = ""
+
+    def name(self, layer: Any) -> str:
+        return self.names.get(id(layer), "A layer made by make_layer")
+
+    def record(self, layer: Any) -> LayerRecord | None:
+        return getattr(layer, "record", None)
+
+
+class DeepBackend(Protocol):
+    """What Lesson 3's checks need from a framework."""
+
+    framework: str
+    tolerance: float
+    is_fallback: bool
+    #: One sentence on keeping a function differentiable (no detaching).
+    deep_grad_hint: str
+    #: The attribute of the given Stacked.__init__ that holds its layers ("layers" or "rnns").
+    stacked_attribute: str
+    #: How the student's classes are built, for messages: "(make_layer, input_size, ...)".
+    make_layer_text: str
+    #: One sentence on letting the framework switch dropout off in eval mode.
+    eval_dropout_hint: str
+    #: How to leave the padding out of a maximum, e.g. "masked_fill(..., float('-inf'))".
+    masked_max_hint: str
+
+    def bidirectional_reference_name(self, *kinds: str) -> str:
+        """The framework's bidirectional layer, e.g. "torch.nn.LSTM(bidirectional=True)"."""
+
+    def stacked_reference_name(self, kind: str, num_layers: int, dropout: float,
+                               bidirectional: bool) -> str:
+        """The framework's stack, e.g. "torch.nn.LSTM(num_layers=2, dropout=0.3)"."""
+
+    def stacked_summary(self, *kinds: str) -> str:
+        """The framework's stacks of those kinds in a few words, for the thorough ✓ line."""
+
+    def run_function(self, function: Callable[..., Any], what: str, x: np.ndarray,
+                     lengths: np.ndarray, grad_output: np.ndarray | None = None) -> DeepRun:
+        """``function(x, lengths)`` on framework tensors; grad_x of sum(result · grad_output)."""
+
+    def recorder(self, kind: str) -> LayerRecorder:
+        """A fresh make_layer whose layers are recording ``Recurrent`` layers of ``kind``."""
+
+    def bidirectional_maker(self, bidirectional_class: type,
+                            recorder: LayerRecorder) -> Callable[..., Any]:
+        """A make_layer that builds the student's Bidirectional around ``recorder.make``."""
+
+    def build_deep(self, cls: type, make_layer: Callable[..., Any], input_size: int,
+                   hidden_size: int, *args: Any, **kwargs: Any) -> Any:
+        """The student's class built (in the check's dtype) with the framework's arguments."""
+
+    def assert_no_builtin_deep(self, module: Any, recorder: LayerRecorder, what: str) -> None:
+        """Fail when ``module`` holds built-in recurrent layers other than make_layer's."""
+
+    def run_deep(self, module: Any, what: str, x: np.ndarray, lengths: np.ndarray, *,
+                 training: bool, grad_outputs: np.ndarray | None = None,
+                 grad_final: tuple[np.ndarray, ...] | None = None) -> DeepRun:
+        """``module(x, lengths)`` in eval or training mode; with gradients when asked."""
+
+    def randomize_layers(self, layers: list[Any], rng: np.random.Generator) -> None:
+        """Give each of the check's (already built) recurrent layers random weights."""
+
+    def deep_reference(self, kind: str, layers: list[Any], num_layers: int,
+                       bidirectional: bool) -> Any:
+        """The framework's stack with the weights of ``layers`` (layer by layer, fwd, bwd)."""
+
+    def run_deep_reference(self, reference: Any, x: np.ndarray, lengths: np.ndarray,
+                           grad_outputs: np.ndarray | None = None,
+                           grad_final: tuple[np.ndarray, ...] | None = None) -> DeepRun:
+        """The reference over a padded batch, skipping the padding; flat final states."""

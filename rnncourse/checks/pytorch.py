@@ -14,12 +14,24 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from rnncourse.checks import rnn as neutral
-from rnncourse.checks.backend import CellRun, GatedLayerRun, GatedRun, LayerRun, ModelRun
+from rnncourse.checks.backend import (
+    CellRun,
+    DeepRun,
+    GatedLayerRun,
+    GatedRun,
+    LayerRecord,
+    LayerRecorder,
+    LayerRun,
+    ModelRun,
+)
+from rnncourse.checks.deep import DeepLessonChecks
 from rnncourse.checks.gated import GatedLessonChecks, float32_exact
 from rnncourse.checks.lesson import LessonChecks
 from rnncourse.errors import CheckFailed
+from rnncourse.pytorch import Recurrent
 
 
 @contextlib.contextmanager
@@ -326,6 +338,197 @@ class TorchBackend:
             run.grad_state = None if st is None else tuple(_grad(s) for s in st)
         return run
 
+    # Lesson 3: reading both ways and stacking -------------------------------------------------
+
+    deep_grad_hint = (
+        "use torch operations on the tensors themselves (indexing, flip, gather, cat, "
+        "masked_fill), without .detach(), .data, .numpy(), .item() or torch.no_grad()."
+    )
+    stacked_attribute = "layers"
+    make_layer_text = "make_layer(input_size, hidden_size)"
+    eval_dropout_hint = (
+        "use self.dropout (an nn.Dropout), which PyTorch switches off in eval mode, not "
+        "F.dropout(..., training=True)."
+    )
+    masked_max_hint = "fill the padding with -inf (masked_fill(~mask, float('-inf'))) first"
+
+    def bidirectional_reference_name(self, *kinds: str) -> str:
+        names = " and ".join(self.gated_reference_names.get(k, "torch.nn.RNN") for k in kinds)
+        if len(kinds) == 1:
+            return f"{names}(bidirectional=True)"
+        return f"{names} with bidirectional=True"
+
+    def stacked_reference_name(self, kind: str, num_layers: int, dropout: float,
+                               bidirectional: bool) -> str:
+        arguments = f"num_layers={num_layers}"
+        if dropout > 0 and num_layers > 1:
+            arguments += f", dropout={dropout:g}"
+        if bidirectional:
+            arguments += ", bidirectional=True"
+        return f"{self.gated_reference_names.get(kind, 'torch.nn.RNN')}({arguments})"
+
+    def stacked_summary(self, *kinds: str) -> str:
+        names = " and ".join(self.gated_reference_names.get(k, "torch.nn.RNN") for k in kinds)
+        return f"{names} with num_layers and dropout"
+
+    def _lengths(self, lengths: np.ndarray) -> torch.Tensor:
+        # What rnncourse.pytorch.sequence_lengths gives the notebooks: an int64 tensor.
+        return torch.as_tensor(np.asarray(lengths), dtype=torch.int64)
+
+    def run_function(self, function: Callable[..., Any], what: str, x: np.ndarray,
+                     lengths: np.ndarray, grad_output: np.ndarray | None = None) -> DeepRun:
+        want = grad_output is not None
+        xt = self._tensor(x, want)
+        with _default_dtype(self.dtype):
+            result = function(xt, self._lengths(lengths))
+        run = DeepRun(_numpy(result, what))
+        if want and result.requires_grad and tuple(result.shape) == grad_output.shape:
+            (result * self._tensor(grad_output)).sum().backward()
+            run.grad_x = _grad(xt)
+        return run
+
+    def recorder(self, kind: str) -> LayerRecorder:
+        recorder = LayerRecorder(kind)
+
+        def make_layer(input_size: int, hidden_size: int) -> _RecordingRecurrent:
+            layer = _RecordingRecurrent(input_size, hidden_size, kind, recorder)
+            recorder.layers.append(layer)
+            return layer
+
+        recorder.make = make_layer
+        return recorder
+
+    def bidirectional_maker(self, bidirectional_class: type,
+                            recorder: LayerRecorder) -> Callable[..., Any]:
+        def make_layer(input_size: int, hidden_size: int) -> nn.Module:
+            return bidirectional_class(recorder.make, input_size, hidden_size)
+
+        return make_layer
+
+    def build_deep(self, cls: type, make_layer: Callable[..., Any], input_size: int,
+                   hidden_size: int, *args: Any, **kwargs: Any) -> nn.Module:
+        # Initialising weights draws from PyTorch's generator: fork it, so that a check run
+        # between seed_everything() and training changes nothing in the notebook.
+        with _default_dtype(self.dtype), torch.random.fork_rng(devices=[]):
+            module = cls(make_layer, input_size, hidden_size, *args, **kwargs)
+        if not isinstance(module, nn.Module):
+            raise CheckFailed(f"{cls.__name__} must be a subclass of torch.nn.Module.")
+        return module.to(self.dtype)
+
+    def assert_no_builtin_deep(self, module: nn.Module, recorder: LayerRecorder,
+                               what: str) -> None:
+        own = {id(m) for layer in recorder.layers for m in layer.modules()}
+        for name, sub in module.named_modules():
+            if id(sub) in own or not isinstance(sub, (nn.RNNBase, nn.RNNCellBase)):
+                continue
+            details = [f"{name!r}"]
+            if getattr(sub, "bidirectional", False):
+                details.append("bidirectional=True")
+            if getattr(sub, "num_layers", 1) > 1:
+                details.append(f"num_layers={sub.num_layers}")
+            raise CheckFailed(
+                f"Your {what} uses PyTorch's own {type(sub).__name__} ({', '.join(details)}); "
+                f"the exercise asks you to build it from the layers that make_layer returns, "
+                f"without built-in bidirectional or multi-layer recurrent layers.")
+
+    def run_deep(self, module: nn.Module, what: str, x: np.ndarray, lengths: np.ndarray, *,
+                 training: bool, grad_outputs: np.ndarray | None = None,
+                 grad_final: tuple[np.ndarray, ...] | None = None) -> DeepRun:
+        want = grad_outputs is not None
+        xt = self._tensor(x, want)
+        module.train(training)
+        # Dropout draws from PyTorch's generator: a seeded fork leaves the notebook's untouched.
+        with _default_dtype(self.dtype), torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            result = module(xt, self._lengths(lengths))
+        if not (isinstance(result, tuple | list) and len(result) == 2):
+            raise CheckFailed(f"Your {what}'s forward should return a pair (outputs, final).")
+        outputs, final = result
+        run = DeepRun(_numpy(outputs, f"{what}.forward (outputs)"),
+                      _nested_numpy(final, f"{what}.forward (final)"))
+        if want:
+            # Outputs past each length may hold anything, even NaN: where() keeps them out.
+            g_out = self._tensor(grad_outputs)
+            loss = torch.where(g_out != 0, outputs * g_out, 0).sum() + sum(
+                (part * self._tensor(g)).sum() for part, g in zip(final, grad_final, strict=True))
+            if loss.requires_grad:
+                loss.backward()
+                run.grad_x = _grad(xt)
+        return run
+
+    def randomize_layers(self, layers: list[Any], rng: np.random.Generator) -> None:
+        with torch.no_grad():
+            for layer in layers:
+                bound = 1 / np.sqrt(layer.hidden_size)  # PyTorch's own initialisation range
+                for p in layer.rnn.parameters():
+                    p.copy_(self._tensor(float32_exact(rng.uniform(-bound, bound, p.shape))))
+
+    def deep_reference(self, kind: str, layers: list[Any], num_layers: int,
+                       bidirectional: bool) -> nn.RNNBase:
+        directions = 2 if bidirectional else 1
+        first = layers[0]
+        with torch.random.fork_rng(devices=[]):
+            reference = type(first.rnn)(first.input_size, first.hidden_size,
+                                        num_layers=num_layers, bidirectional=bidirectional,
+                                        batch_first=True, dtype=self.dtype)
+        with torch.no_grad():
+            for index, layer in enumerate(layers):
+                suffix = f"_l{index // directions}" + ("_reverse" if index % directions else "")
+                for name, value in layer.rnn.named_parameters():
+                    getattr(reference, name.replace("_l0", suffix)).copy_(value)
+        return reference.eval()
+
+    def run_deep_reference(self, reference: nn.RNNBase, x: np.ndarray, lengths: np.ndarray,
+                           grad_outputs: np.ndarray | None = None,
+                           grad_final: tuple[np.ndarray, ...] | None = None) -> DeepRun:
+        want = grad_outputs is not None
+        xt = self._tensor(x, want)
+        packed = pack_padded_sequence(xt, self._lengths(lengths), batch_first=True,
+                                      enforce_sorted=False)
+        with torch.set_grad_enabled(want):
+            packed_outputs, final = reference(packed)
+            outputs, _ = pad_packed_sequence(packed_outputs, batch_first=True,
+                                             total_length=x.shape[1])
+            final = final if isinstance(final, tuple) else (final,)
+            # (layers·directions, batch, hidden) per part -> flat: layer, direction, part.
+            flat = tuple(part[index] for index in range(final[0].shape[0]) for part in final)
+        run = DeepRun(_numpy(outputs, "the reference"),
+                      tuple(_numpy(part, "the reference") for part in flat))
+        if want:
+            loss = (outputs * self._tensor(grad_outputs)).sum() + sum(
+                (part * self._tensor(g)).sum() for part, g in zip(flat, grad_final, strict=True))
+            loss.backward()
+            run.grad_x = _grad(xt)
+        return run
+
+
+class _RecordingRecurrent(Recurrent):
+    """The course's Recurrent layer that remembers what it received and returned last."""
+
+    def __init__(self, input_size: int, hidden_size: int, kind: str,
+                 recorder: LayerRecorder) -> None:
+        super().__init__(input_size, hidden_size, kind)
+        self._recorder = recorder
+        self.record: LayerRecord | None = None
+
+    def forward(self, x: torch.Tensor,
+                lengths: torch.Tensor) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
+        if torch.is_tensor(x) and x.dim() == 3 and x.shape[-1] != self.input_size:
+            raise CheckFailed(
+                f"{self._recorder.name(self)} was made for inputs of {self.input_size} features "
+                f"but receives {x.shape[-1]}: {self._recorder.size_hint}.")
+        outputs, final = super().forward(x, lengths)
+        self.record = LayerRecord(_numpy(x, "x"), _numpy(outputs, "Recurrent"),
+                                  tuple(_numpy(part, "Recurrent") for part in final))
+        return outputs, final
+
+
+def _nested_numpy(value: Any, what: str) -> Any:
+    """Tensors as arrays, tuples and lists as tuples (kept nested, for the checks to judge)."""
+    if isinstance(value, tuple | list):
+        return tuple(_nested_numpy(part, what) for part in value)
+    return _numpy(value, what)
+
 
 def _grad(t: torch.Tensor) -> np.ndarray:
     if t.grad is None:
@@ -356,3 +559,9 @@ check_lstm_layer = _GATED.check_lstm_layer
 check_gru_cell = _GATED.check_gru_cell
 check_gru_layer = _GATED.check_gru_layer
 check_padding_invariance = _GATED.check_padding_invariance
+
+_DEEP = DeepLessonChecks(BACKEND, FLOAT32_BACKEND, FLOAT32_NOTE)
+check_reverse_padded = _DEEP.check_reverse_padded
+check_bidirectional = _DEEP.check_bidirectional
+check_stacked = _DEEP.check_stacked
+check_pooling = _DEEP.check_pooling

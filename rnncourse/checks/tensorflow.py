@@ -15,7 +15,17 @@ from typing import Any
 import numpy as np
 
 from rnncourse.checks import rnn as neutral
-from rnncourse.checks.backend import CellRun, GatedLayerRun, GatedRun, LayerRun, ModelRun
+from rnncourse.checks.backend import (
+    CellRun,
+    DeepRun,
+    GatedLayerRun,
+    GatedRun,
+    LayerRecord,
+    LayerRecorder,
+    LayerRun,
+    ModelRun,
+)
+from rnncourse.checks.deep import DeepLessonChecks
 from rnncourse.checks.gated import GatedLessonChecks, float32_exact
 from rnncourse.checks.lesson import LessonChecks
 from rnncourse.errors import CheckFailed
@@ -25,6 +35,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # honoured by part of Tensor
 with native_stderr_silenced():  # the rest of its start-up notices go straight to fd 2
     import keras
     import tensorflow as tf
+
+    from rnncourse.tensorflow import RECURRENT_LAYERS, Recurrent
 
 BUILTIN_RECURRENT = (
     keras.layers.RNN, keras.layers.SimpleRNNCell, keras.layers.LSTMCell, keras.layers.GRUCell,
@@ -373,6 +385,202 @@ class KerasBackend:
             run.grad_params = self._param_grads(layer, grads)
         return run
 
+    # Lesson 3: reading both ways and stacking -------------------------------------------------
+
+    deep_grad_hint = (
+        "use tf or keras.ops operations on the tensors themselves (tf.reverse_sequence, "
+        "tf.gather, tf.where, indexing), without .numpy(), tf.stop_gradient or NumPy arrays."
+    )
+    stacked_attribute = "rnns"
+    make_layer_text = "make_layer(hidden_size)"
+    eval_dropout_hint = (
+        "call self.dropout(x, training=training) with the training argument your call "
+        "receives (Keras passes False in evaluation), never with training=True."
+    )
+    masked_max_hint = "fill the padding with -inf first (tf.where with the mask)"
+
+    def bidirectional_reference_name(self, *kinds: str) -> str:
+        names = " and ".join(self.gated_reference_names.get(k, "keras.layers.SimpleRNN")
+                             for k in kinds)
+        if len(kinds) == 1:
+            return f"keras.layers.Bidirectional({names})"
+        return f"keras.layers.Bidirectional around {names}"
+
+    def stacked_reference_name(self, kind: str, num_layers: int, dropout: float,
+                               bidirectional: bool) -> str:
+        name = self.gated_reference_names.get(kind, "keras.layers.SimpleRNN")
+        if bidirectional:
+            name = f"keras.layers.Bidirectional({name})"
+        return f"{num_layers} stacked {name} layer" + ("s" if num_layers > 1 else "")
+
+    def stacked_summary(self, *kinds: str) -> str:
+        names = " and ".join(self.gated_reference_names.get(k, "keras.layers.SimpleRNN")
+                             for k in kinds)
+        return f"stacked {names} layers"
+
+    @staticmethod
+    def _lengths(lengths: np.ndarray) -> tf.Tensor:
+        # What rnncourse.tensorflow.sequence_lengths gives the notebooks: an int32 tensor.
+        return tf.constant(np.asarray(lengths), dtype=tf.int32)
+
+    def run_function(self, function: Callable[..., Any], what: str, x: np.ndarray,
+                     lengths: np.ndarray, grad_output: np.ndarray | None = None) -> DeepRun:
+        xt = self._const(x)
+        with _default_dtype(self.dtype), tf.GradientTape() as tape:
+            tape.watch(xt)
+            result = function(xt, self._lengths(lengths))
+            value = _numpy(result, what)
+            loss = None
+            if grad_output is not None and value.shape == grad_output.shape:
+                loss = tf.reduce_sum(tf.cast(result, self.dtype) * self._const(grad_output))
+        run = DeepRun(value)
+        if loss is not None:
+            run.grad_x = _grads(tape, loss, [xt])[0]
+        return run
+
+    def recorder(self, kind: str) -> LayerRecorder:
+        recorder = LayerRecorder(kind)
+
+        def make_layer(hidden_size: int, **kwargs: Any) -> _RecordingRecurrent:
+            layer = _RecordingRecurrent(hidden_size, kind, recorder, **kwargs)
+            recorder.layers.append(layer)
+            return layer
+
+        recorder.make = make_layer
+        return recorder
+
+    def bidirectional_maker(self, bidirectional_class: type,
+                            recorder: LayerRecorder) -> Callable[..., Any]:
+        def make_layer(hidden_size: int) -> keras.layers.Layer:
+            return bidirectional_class(recorder.make, hidden_size)
+
+        return make_layer
+
+    def build_deep(self, cls: type, make_layer: Callable[..., Any], input_size: int,
+                   hidden_size: int, *args: Any, **kwargs: Any) -> keras.layers.Layer:
+        # Keras layers infer their input size: the student's classes take no input_size.
+        with _default_dtype(self.dtype):
+            layer = cls(make_layer, hidden_size, *args, **kwargs)
+        if not isinstance(layer, keras.layers.Layer):
+            raise CheckFailed(f"{cls.__name__} must be a subclass of keras.layers.Layer.")
+        return layer
+
+    def assert_no_builtin_deep(self, module: keras.layers.Layer, recorder: LayerRecorder,
+                               what: str) -> None:
+        own = {id(sub) for layer in recorder.layers
+               for sub in layer._flatten_layers(include_self=True, recursive=True)}
+        for layer in module._flatten_layers(include_self=True, recursive=True):
+            if id(layer) in own or not isinstance(layer, BUILTIN_RECURRENT):
+                continue
+            raise CheckFailed(
+                f"Your {what} uses Keras' own {type(layer).__name__} ({layer.name!r}); the "
+                f"exercise asks you to build it from the layers that make_layer returns, without "
+                f"built-in bidirectional or recurrent layers of its own.")
+
+    def run_deep(self, module: keras.layers.Layer, what: str, x: np.ndarray,
+                 lengths: np.ndarray, *, training: bool,
+                 grad_outputs: np.ndarray | None = None,
+                 grad_final: tuple[np.ndarray, ...] | None = None) -> DeepRun:
+        xt = self._const(x)
+        with _default_dtype(self.dtype), tf.GradientTape() as tape:
+            tape.watch(xt)
+            result = module(xt, self._lengths(lengths), training=training)
+            if not (isinstance(result, tuple | list) and len(result) == 2):
+                raise CheckFailed(f"Your {what}'s call should return a pair (outputs, final).")
+            outputs, final = result
+            run = DeepRun(_numpy(outputs, f"{what}.call (outputs)"),
+                          _nested_numpy(final, f"{what}.call (final)"))
+            loss = None
+            if grad_outputs is not None:
+                # Outputs past each length may hold anything, even NaN: where() keeps them out.
+                g_out = self._const(grad_outputs)
+                weighted = tf.where(g_out != 0, tf.cast(outputs, self.dtype) * g_out,
+                                    tf.zeros_like(g_out))
+                loss = tf.add_n([tf.reduce_sum(weighted)]
+                                + [tf.reduce_sum(tf.cast(part, self.dtype) * self._const(g))
+                                   for part, g in zip(final, grad_final, strict=True)])
+        if loss is not None:
+            run.grad_x = _grads(tape, loss, [xt])[0]
+        return run
+
+    def randomize_layers(self, layers: list[Any], rng: np.random.Generator) -> None:
+        for layer in layers:
+            if not layer.rnn.built:
+                raise CheckFailed(f"{layer._recorder.name(layer)} is never called: call every "
+                                  f"layer that make_layer made.")
+            bound = 1 / np.sqrt(layer.hidden_size)
+            layer.rnn.set_weights([float32_exact(rng.uniform(-bound, bound, size=tuple(w.shape)))
+                                   for w in layer.rnn.get_weights()])
+
+    def deep_reference(self, kind: str, layers: list[Any], num_layers: int,
+                       bidirectional: bool) -> list[keras.layers.Layer]:
+        directions = 2 if bidirectional else 1
+        stack = []
+        with _default_dtype(self.dtype):
+            for index in range(num_layers):
+                sources = layers[index * directions : (index + 1) * directions]
+                first = sources[0]
+                base = RECURRENT_LAYERS[kind](first.hidden_size, return_sequences=True,
+                                              return_state=True)
+                input_size = first.rnn.get_weights()[0].shape[0]
+                if bidirectional:
+                    reference = keras.layers.Bidirectional(base)
+                    reference.build((None, None, input_size))
+                    reference.forward_layer.set_weights(sources[0].rnn.get_weights())
+                    reference.backward_layer.set_weights(sources[1].rnn.get_weights())
+                else:
+                    reference = base
+                    reference.build((None, None, input_size))
+                    reference.set_weights(first.rnn.get_weights())
+                stack.append(reference)
+        return stack
+
+    def run_deep_reference(self, reference: list[keras.layers.Layer], x: np.ndarray,
+                           lengths: np.ndarray, grad_outputs: np.ndarray | None = None,
+                           grad_final: tuple[np.ndarray, ...] | None = None) -> DeepRun:
+        xt = self._const(x)
+        mask = tf.sequence_mask(self._lengths(lengths), maxlen=x.shape[1])
+        with tf.GradientTape() as tape:
+            tape.watch(xt)
+            outputs, final = xt, []
+            for layer in reference:
+                # Bidirectional returns (outputs, forward states..., backward states...).
+                outputs, *states = layer(outputs, mask=mask)
+                final.extend(states)
+            loss = None
+            if grad_outputs is not None:
+                loss = tf.add_n([tf.reduce_sum(outputs * self._const(grad_outputs))]
+                                + [tf.reduce_sum(part * self._const(g))
+                                   for part, g in zip(final, grad_final, strict=True)])
+        run = DeepRun(_numpy(outputs, "the reference"),
+                      tuple(_numpy(part, "the reference") for part in final))
+        if loss is not None:
+            run.grad_x = _grads(tape, loss, [xt])[0]
+        return run
+
+
+class _RecordingRecurrent(Recurrent):
+    """The course's Recurrent layer that remembers what it received and returned last."""
+
+    def __init__(self, hidden_size: int, kind: str, recorder: LayerRecorder,
+                 **kwargs: Any) -> None:
+        super().__init__(hidden_size, kind, **kwargs)
+        self._recorder = recorder
+        self.record: LayerRecord | None = None
+
+    def call(self, x, lengths):
+        outputs, final = super().call(x, lengths)
+        self.record = LayerRecord(_numpy(x, "x"), _numpy(outputs, "Recurrent"),
+                                  tuple(_numpy(part, "Recurrent") for part in final))
+        return outputs, final
+
+
+def _nested_numpy(value: Any, what: str) -> Any:
+    """Tensors as arrays, tuples and lists as tuples (kept nested, for the checks to judge)."""
+    if isinstance(value, tuple | list):
+        return tuple(_nested_numpy(part, what) for part in value)
+    return _numpy(value, what)
+
 
 BACKEND = KerasBackend()
 #: Used only when the student's code creates float32 tensors itself (e.g. ``tf.zeros``).
@@ -397,3 +605,9 @@ check_lstm_layer = _GATED.check_lstm_layer
 check_gru_cell = _GATED.check_gru_cell
 check_gru_layer = _GATED.check_gru_layer
 check_padding_invariance = _GATED.check_padding_invariance
+
+_DEEP = DeepLessonChecks(BACKEND, FLOAT32_BACKEND, FLOAT32_NOTE)
+check_reverse_padded = _DEEP.check_reverse_padded
+check_bidirectional = _DEEP.check_bidirectional
+check_stacked = _DEEP.check_stacked
+check_pooling = _DEEP.check_pooling

@@ -10,7 +10,7 @@ from rnncourse.quiz.bank import (
     load_quiz,
     validate_quiz,
 )
-from rnncourse.quiz.grading import check_answers, is_correct
+from rnncourse.quiz.grading import check_answer_format, check_answers, is_correct
 from rnncourse.quiz.widgets import QuestionWidget, answer, format_quiz, show_quiz
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "Quiz",
     "answer",
     "answer_hash",
+    "check_answer_format",
     "check_answers",
     "format_quiz",
     "is_correct",

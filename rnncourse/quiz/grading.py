@@ -1,4 +1,9 @@
-"""Checking answers against the hashed keys, for self-checks and nbgrader hidden tests."""
+"""Checking answers against the hashed keys, for self-checks and nbgrader hidden tests.
+
+A graded quiz in a notebook has three parts: an ``answers`` dict the student fills in,
+:func:`check_answer_format` in a visible cell (it says whether every answer *can* be graded,
+never whether it is right) and one hidden :func:`check_answers` call per question.
+"""
 
 from __future__ import annotations
 
@@ -97,3 +102,67 @@ def check_answers(name: str, answers: Any, question_id: str) -> None:
         raise CheckFailed(f"Question {question_id} is not answered.")
     if not is_correct(quiz, question_id, answer):
         raise CheckFailed(f"The answer to {question_id} is not right.")
+
+
+#: How each kind of answer is written. No example values: next to a question id they could
+#: read as hints.
+ANSWER_HINTS = {
+    "single": "one option id as a string",
+    "multiple": "a list of option ids",
+    "numeric": "a number",
+}
+
+
+def _format_problem(question: Question, answer: Any) -> str | None:
+    """One sentence saying why ``answer`` cannot be graded, or None when its form is right."""
+    qid, hint = question.id, ANSWER_HINTS[question.kind]
+    if not is_answered(answer):
+        return f"Question {qid} is not answered yet: its answer must be {hint}."
+    if question.kind == "numeric":
+        if _as_number(answer) is None:
+            return f"The answer to {qid} must be {hint}, not {answer!r}."
+        return None
+    ids = _as_ids(answer)
+    if ids is None:
+        return f"The answer to {qid} must be {hint}, not {answer!r}."
+    valid = [o.id for o in question.options]
+    unknown = [i for i in ids.split(",") if i not in valid]
+    if unknown:
+        return (f"The answer to {qid} names {unknown[0]!r}, which is not one of its options "
+                f"({', '.join(valid)}).")
+    if question.kind == "single" and "," in ids:
+        return (f"Question {qid} takes exactly one option id, but its answer names "
+                f"{ids.count(',') + 1}.")
+    return None
+
+
+def check_answer_format(name: str, answers: Any) -> None:
+    """For the visible cell of a graded quiz: raise CheckFailed (one sentence) unless ``answers``
+    is a dict with a well-formed answer for every question of quiz ``name``; print a ✓ line.
+
+    It never looks at the keys, so passing says nothing about being right; every answer that
+    :func:`check_answers` would accept passes it."""
+    quiz = load_quiz(name)
+    if not isinstance(answers, Mapping):
+        raise CheckFailed(
+            f"answers must be a dict from question ids to answers, "
+            f"not a {type(answers).__name__}."
+        )
+    ids = [q.id for q in quiz.questions]
+    extra = [key for key in answers if key not in ids]
+    if extra:
+        raise CheckFailed(
+            f"answers has the key {extra[0]!r}, which is not a question of this quiz "
+            f"(its questions are {', '.join(ids)})."
+        )
+    for question in quiz.questions:
+        if question.id not in answers:
+            raise CheckFailed(
+                f"answers has no entry for question {question.id}: add one whose value is "
+                f"{ANSWER_HINTS[question.kind]}."
+            )
+        problem = _format_problem(question, answers[question.id])
+        if problem:
+            raise CheckFailed(problem)
+    print(f"✓ Your answers to all {len(ids)} questions have a form that can be graded; whether "
+          "they are right shows only after grading.")

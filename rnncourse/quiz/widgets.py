@@ -19,6 +19,14 @@ MESSAGES = {
         "numeric": "Type a number.",
         "question": "Question",
         "how": 'Answer in code with answer("{quiz}", "<question id>", <value>, language="en").',
+        "graded_single": "Choose one answer: write its option id as a string.",
+        "graded_multiple": "Choose all answers that apply: write a list of their option ids.",
+        "graded_numeric": "Write a number.",
+        "graded_how": (
+            "This quiz is graded, so it shows no right or wrong now. Write your answers in the "
+            "answers cell below, one entry per question id; they are checked when your "
+            "notebook is graded."
+        ),
     },
     "ko": {
         "right": "✓ 정답입니다",
@@ -30,6 +38,13 @@ MESSAGES = {
         "numeric": "숫자를 입력하십시오.",
         "question": "문제",
         "how": '코드로 답하려면 answer("{quiz}", "<문제 id>", <값>, language="ko")를 쓰십시오.',
+        "graded_single": "답을 하나 고르고 그 보기의 id를 문자열로 쓰십시오.",
+        "graded_multiple": "해당하는 답을 모두 고르고 그 보기들의 id를 리스트로 쓰십시오.",
+        "graded_numeric": "숫자로 쓰십시오.",
+        "graded_how": (
+            "채점되는 퀴즈이므로 지금은 정답 여부를 보여 주지 않습니다. 아래 answers 셀에 문제 "
+            "id마다 답을 하나씩 쓰십시오. 답은 노트북을 채점할 때 확인합니다."
+        ),
     },
 }
 
@@ -50,8 +65,11 @@ def answer(name: str, question_id: str, value: Any, language: str = "en") -> str
     return feedback(quiz, quiz.question(question_id), value, language)
 
 
-def format_quiz(name: str, language: str = "en") -> str:
-    """The whole quiz as readable text, with option letters."""
+def format_quiz(name: str, language: str = "en", graded: bool = False) -> str:
+    """The whole quiz as readable text, with option letters.
+
+    ``graded=True`` is for a graded quiz: it tells how to write each answer in the ``answers``
+    cell instead of how to get feedback, and shows nothing that depends on the key."""
     check_language(language)
     quiz = load_quiz(name)
     messages = MESSAGES[language]
@@ -59,10 +77,11 @@ def format_quiz(name: str, language: str = "en") -> str:
     for number, question in enumerate(quiz.questions, start=1):
         lines.append(f"{messages['question']} {number} [{question.id}]: "
                      f"{question.prompt[language]}")
-        lines.append(f"  ({messages[question.kind]})")
+        hint = messages[f"graded_{question.kind}" if graded else question.kind]
+        lines.append(f"  ({hint})")
         lines += [f"  {o.id}) {o.text[language]}" for o in question.options]
         lines.append("")
-    lines.append(messages["how"].format(quiz=quiz.id))
+    lines.append(messages["graded_how"] if graded else messages["how"].format(quiz=quiz.id))
     return "\n".join(lines)
 
 
@@ -141,11 +160,27 @@ def quiz_widgets(name: str, language: str = "en") -> list[QuestionWidget]:
     return [QuestionWidget(quiz, q, language) for q in quiz.questions]
 
 
+def display_bundle(box: Any, text: str) -> dict[str, Any]:
+    """The display data of a widget with ``text`` as its plain-text form.
+
+    A front end with widget support shows the widget; any other (a terminal, an HTML export, a
+    front end without ipywidgets) shows the readable text instead of ``VBox(children=...)``."""
+    bundle = dict(box._repr_mimebundle_())
+    bundle["text/plain"] = text
+    return bundle
+
+
 def show_quiz(
-    name: str, language: str = "en", interactive: bool | None = None
+    name: str, language: str = "en", interactive: bool | None = None, graded: bool = False
 ) -> list[QuestionWidget] | None:
-    """Display the quiz: widgets in a notebook, else (or with interactive=False) plain text."""
+    """Display the quiz: widgets in a notebook, else (or with interactive=False) plain text.
+
+    With ``graded=True`` it always prints the questions and how to write the answers, and never
+    a verdict or an explanation (no widgets, no Check button): for quizzes nbgrader grades."""
     check_language(language)
+    if graded:
+        print(format_quiz(name, language, graded=True))
+        return None
     if interactive is None:
         interactive = widgets_available()
     if not interactive:
@@ -156,5 +191,6 @@ def show_quiz(
 
     question_widgets = quiz_widgets(name, language)
     title = w.HTML(f"<h3>{html.escape(load_quiz(name).title[language])}</h3>")
-    display(w.VBox([title, *(q.box for q in question_widgets)]))
+    box = w.VBox([title, *(q.box for q in question_widgets)])
+    display(display_bundle(box, format_quiz(name, language)), raw=True)
     return question_widgets

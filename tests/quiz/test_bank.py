@@ -19,8 +19,24 @@ def raw(name: str) -> dict:
     return json.loads((BANKS / f"{name}.json").read_text(encoding="utf-8"))
 
 
-def test_the_two_quizzes_ship():
-    assert {"lesson1-check", "lesson2-check"} <= set(list_quizzes())
+#: The course's quizzes and how many questions each may have.
+QUESTION_COUNTS = {
+    "lesson1-pre": range(4, 6),  # pre-lecture, before Lesson 1
+    "lesson1-check": range(2, 4),  # practice checks at the end of each lesson
+    "lesson2-check": range(2, 4),
+    "lesson3-check": range(2, 4),
+    "course-post": range(6, 7),  # the graded post-lecture quiz
+}
+#: The numeric answers, which must appear nowhere in a bank but in its hashed key.
+NUMERIC_ANSWERS = {
+    ("lesson1-pre", "q3"): 4 * 3 * 2 * 1,  # orderings of four different words
+    ("lesson1-check", "q2"): 64 * 32 + 32 * 32 + 32,  # RNN cell, input 64, hidden 32
+    ("course-post", "q1"): 4 * (10 * 20 + 20 * 20 + 20),  # LSTM, input 10, hidden 20, 1 bias
+}
+
+
+def test_the_course_quizzes_ship():
+    assert set(QUESTION_COUNTS) == set(list_quizzes())
 
 
 @pytest.mark.parametrize("name", list_quizzes())
@@ -28,9 +44,35 @@ def test_every_shipped_bank_is_valid(name):
     validate_quiz(raw(name))
     quiz = load_quiz(name)
     assert quiz.id == name
-    assert len(quiz.questions) == 3
+    assert len(quiz.questions) in QUESTION_COUNTS[name]
+    assert [q.id for q in quiz.questions] == [f"q{n}" for n in range(1, len(quiz.questions) + 1)]
     for question in quiz.questions:
         assert question.prompt["ko"] and question.explanation["ko"]
+
+
+def test_the_graded_quiz_mixes_every_kind():
+    kinds = [q.kind for q in load_quiz("course-post").questions]
+    assert set(kinds) == {"single", "multiple", "numeric"}
+
+
+def test_no_prompt_is_asked_twice():
+    prompts = [q.prompt[language] for name in list_quizzes() for q in load_quiz(name).questions
+               for language in ("en", "ko")]
+    assert len(prompts) == len(set(prompts))
+
+
+@pytest.mark.parametrize(("name", "question_id"), list(NUMERIC_ANSWERS))
+def test_numeric_keys_and_nowhere_else(name, question_id):
+    value = NUMERIC_ANSWERS[name, question_id]
+    question = load_quiz(name).question(question_id)
+    assert question.kind == "numeric"
+    assert question.key == answer_hash(name, question_id, value)
+    data = raw(name)
+    for q in data["questions"]:
+        q.pop("key")
+    text = json.dumps(data, ensure_ascii=False)
+    for written in {str(value), f"{value:,}"}:  # as a whole number, not inside a longer one
+        assert not re.search(rf"(?<!\d)(?<!\d[.,]){written}(?!\d)(?![.,]\d)", text), written
 
 
 @pytest.mark.parametrize("name", list_quizzes())

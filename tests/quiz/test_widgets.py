@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rnncourse.quiz import answer, format_quiz, load_quiz, show_quiz
-from rnncourse.quiz.widgets import quiz_widgets, widgets_available
+from rnncourse.quiz import answer, format_quiz, list_quizzes, load_quiz, show_quiz
+from rnncourse.quiz.widgets import MESSAGES, display_bundle, quiz_widgets, widgets_available
 
 
 def widget(name, question_id, language="en"):
@@ -62,7 +62,7 @@ def test_no_kernel_means_text():
     assert not widgets_available()  # pytest is not an IPython kernel
 
 
-@pytest.mark.parametrize("name", ["lesson1-check", "lesson2-check"])
+@pytest.mark.parametrize("name", list_quizzes())
 def test_text_fallback_prints_every_question_and_option(name, capsys):
     assert show_quiz(name) is None  # automatic fallback outside a kernel
     out = capsys.readouterr().out
@@ -100,3 +100,42 @@ def test_korean_text():
 def test_unknown_language(call):
     with pytest.raises(ValueError, match=r"^Unknown language '\w+'; choose one of: en, ko\.$"):
         call()
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_graded_mode_shows_questions_and_how_to_answer_but_no_verdict(language, capsys):
+    # Even where widgets would work: a graded quiz never gets a Check button.
+    assert show_quiz("course-post", language=language, interactive=True, graded=True) is None
+    out = capsys.readouterr().out
+    quiz = load_quiz("course-post")
+    assert out == format_quiz("course-post", language, graded=True) + "\n"
+    for question in quiz.questions:
+        assert question.prompt[language] in out
+        assert question.explanation[language] not in out
+        for option in question.options:
+            assert f"{option.id}) {option.text[language]}" in out
+    messages = MESSAGES[language]
+    assert messages["graded_how"] in out and messages["graded_numeric"] in out
+    for secret in (messages["right"], messages["wrong"], "answer(", "✓", "✗"):
+        assert secret not in out
+
+
+def test_widgets_carry_the_readable_text_for_front_ends_without_widgets(monkeypatch):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display",
+                        lambda data, raw=False: shown.append((data, raw)))
+    question_widgets = show_quiz("lesson3-check", interactive=True)
+    assert len(question_widgets) == 3
+    [(bundle, raw)] = shown
+    assert raw and bundle["text/plain"] == format_quiz("lesson3-check")
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"]
+
+
+def test_display_bundle_replaces_only_the_plain_text():
+    box = quiz_widgets("lesson1-pre")[0].box
+    bundle = display_bundle(box, "readable")
+    assert bundle["text/plain"] == "readable"
+    assert bundle["application/vnd.jupyter.widget-view+json"] == \
+        box._repr_mimebundle_()["application/vnd.jupyter.widget-view+json"]

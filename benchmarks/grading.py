@@ -1,0 +1,103 @@
+"""Part 3: seconds per notebook under real ``nbgrader autograde``, as an instructor runs it.
+
+In a scratch copy of the course (so the real gradebook is never touched) each lesson is
+generated, one solved submission is handed in, and ``nbgrader autograde`` is timed; its
+score is read back from the gradebook. The parallel grader (``rnncourse grade``, issue 8)
+does not exist yet, so its throughput is reported as not measured, never as a number.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import nbformat
+
+from rnncourse.release import nbgrader_env
+
+STUDENT = "benchmark"
+PARALLEL = {"workers": [1, 2], "status": "not measured",
+            "reason": "the parallel grader (issue 8) is not built yet"}
+
+
+def _nbgrader(course: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={course}",
+         f"--CourseDirectory.db_url=sqlite:///{course / 'gradebook.db'}"],
+        cwd=course / "autograder", env=env, capture_output=True, text=True, timeout=3600)
+
+
+def solved(lesson: Path, solution: Path) -> nbformat.NotebookNode:
+    """The student notebook with every solution cell filled in from the source notebook."""
+    student = nbformat.read(lesson, as_version=4)
+    answers = {cell.metadata["nbgrader"]["grade_id"]: cell.source
+               for cell in nbformat.read(solution, as_version=4).cells
+               if cell.metadata.get("nbgrader", {}).get("solution")}
+    for cell in student.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution"):
+            cell.source = answers[meta["grade_id"]]
+    return student
+
+
+def _score(course: Path, lesson: str) -> tuple[float, float]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        notebook = gradebook.find_submission_notebook(lesson, lesson, STUDENT)
+        return float(notebook.score), float(notebook.max_score)
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "no message"
+
+
+def run(root: Path, lessons: list[str], *, deadline: float | None,
+        log: Callable[[str], None] = print) -> dict:
+    """Part 3: autograde one solved submission per lesson; returns the part's results."""
+    rows, problems = [], []
+    env = nbgrader_env()
+    env.pop("RNNCOURSE_QUICK", None)  # nbgrader's own NBGRADER_EXECUTION must switch it on
+    with tempfile.TemporaryDirectory(prefix="rnncourse-bench-grading-") as tmp:
+        course = Path(tmp)
+        for folder in ("solutions", "lessons", "autograder"):
+            shutil.copytree(root / folder, course / folder,
+                            ignore=shutil.ignore_patterns("gradebook.db", "__pycache__"))
+        for lesson in lessons:
+            if deadline is not None and time.time() > deadline:
+                rows.append({"lesson": lesson, "status": "skipped: time budget spent"})
+                continue
+            log(f"grading: autograding {lesson} ...")
+            generated = _nbgrader(course, "generate_assignment", lesson, "--force", env=env)
+            if generated.returncode != 0:
+                reason = f"generate_assignment failed: {_last_line(generated.stderr)}"
+                rows.append({"lesson": lesson, "status": "error", "error": reason})
+                problems.append(f"grading {lesson}: {reason}")
+                continue
+            folder = course / "submitted" / STUDENT / lesson
+            folder.mkdir(parents=True, exist_ok=True)
+            nbformat.write(solved(course / "lessons" / lesson / f"{lesson}.ipynb",
+                                  course / "solutions" / lesson / f"{lesson}.ipynb"),
+                           folder / f"{lesson}.ipynb")
+            start = time.perf_counter()
+            graded = _nbgrader(course, "autograde", lesson, env=env)
+            seconds = time.perf_counter() - start
+            if graded.returncode != 0:
+                reason = f"autograde failed: {_last_line(graded.stderr)}"
+                rows.append({"lesson": lesson, "status": "error", "error": reason})
+                problems.append(f"grading {lesson}: {reason}")
+                continue
+            score, max_score = _score(course, lesson)
+            if score != max_score:
+                problems.append(f"grading {lesson}: the solution scored {score:g} of "
+                                f"{max_score:g}")
+            log(f"grading: {lesson}: {seconds:.1f} s, {score:g}/{max_score:g} points")
+            rows.append({"lesson": lesson, "status": "ok", "seconds": seconds, "score": score,
+                         "max_score": max_score})
+    return {"notebooks": rows, "parallel": PARALLEL, "problems": problems}

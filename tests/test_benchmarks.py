@@ -1,0 +1,152 @@
+"""The benchmark harness works: one quick run end to end, and clear refusals of bad input.
+
+Benchmarks are not timed tests: nothing here asserts anything about how long things take.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from benchmarks import HarnessError
+from benchmarks.__main__ import main
+from benchmarks.lessons import parse
+from benchmarks.report import MARKER, prepare, write
+from rnncourse.release import list_assignments
+
+
+@pytest.fixture(scope="module")
+def quick_run(repo, shared_ag_news, tmp_path_factory):
+    """``python -m benchmarks --quick`` as CI runs it: layers, one autograde, data."""
+    out = tmp_path_factory.mktemp("benchmarks") / "results"
+    env = {**os.environ, "RNNCOURSE_DATA": str(shared_ag_news)}
+    done = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--out", str(out)],
+                          cwd=repo, env=env, capture_output=True, text=True, timeout=900)
+    return done, out
+
+
+@pytest.mark.nbgrader
+def test_quick_run_writes_json_and_markdown_that_name_the_machine(quick_run):
+    done, out = quick_run
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    (json_file,) = out.glob("*.json")
+    md_file = json_file.with_suffix(".md")
+    results = json.loads(json_file.read_text())
+    assert results["quick"] is True and results["parts"] == ["layers", "grading", "data"]
+    assert results["problems"] == []
+    machine = results["machine"]
+    assert json_file.stem == machine["device_kind"]
+    assert machine["cpu_count"] >= 1 and machine["date"]
+    assert all(machine["versions"][name] for name in ("python", "torch", "tensorflow", "keras"))
+    markdown = md_file.read_text()
+    assert markdown.startswith(MARKER + "\n")
+    for text in ("## 2. From scratch versus built in", "## 3. Grading", "## 4. Data",
+                 machine["versions"]["torch"], machine["date"], machine["device_kind"]):
+        assert text in markdown
+    assert done.stdout.rstrip().endswith(markdown.rstrip())  # the table is printed last
+
+
+@pytest.mark.nbgrader
+def test_quick_run_measures_every_layer_variant_in_both_frameworks(quick_run, repo):
+    _, out = quick_run
+    results = json.loads(next(out.glob("*.json")).read_text())
+    frameworks = {f["framework"]: f for f in results["layers"]["frameworks"]}
+    assert set(frameworks) == {"pytorch", "tensorflow"}
+    for framework in frameworks.values():
+        assert framework["status"] == "measured"
+        found = {(row["kind"], row["variant"]) for row in framework["rows"]}
+        assert found == {(kind, variant) for kind in ("rnn", "lstm", "gru") for variant in
+                         ("builtin", "scratch", "hoisted", "compiled", "hoisted+compiled")}
+        for row in framework["rows"]:
+            assert row["ratio_to_builtin"] > 0 and row["seconds"] > 0
+            assert row["variant"] == "builtin" or row["max_difference"] <= 1e-4
+        # The layers come from the solution notebooks themselves.
+        assert framework["sources"]["lstm"].startswith("solutions/")
+
+
+@pytest.mark.nbgrader
+def test_quick_run_grades_with_nbgrader_and_marks_the_parallel_grader_unmeasured(quick_run, repo):
+    _, out = quick_run
+    results = json.loads(next(out.glob("*.json")).read_text())
+    (graded,) = results["grading"]["notebooks"]
+    assert graded["lesson"] == list_assignments(repo)[0]
+    assert graded["status"] == "ok" and graded["score"] == graded["max_score"] > 0
+    assert graded["seconds"] > 0
+    assert results["grading"]["parallel"]["status"] == "not measured"
+    assert "not measured: the parallel grader (issue 8) is not built yet" in \
+        next(out.glob("*.md")).read_text()
+    data = results["data"]
+    assert data["articles"]["train"] > 0 and data["seconds"]["encode_splits"] > 0
+
+
+@pytest.mark.parametrize(("arguments", "says"), [
+    (["--parts", "layers,frobnicate"], "Unknown part 'frobnicate'; choose from lessons, layers"),
+    (["--lessons", "99-nope"], "Unknown lesson '99-nope'; choose from 01-rnn-pytorch"),
+    (["--quick"], "A quick run needs --out"),
+    (["--budget", "-3"], "--budget must be a positive number"),
+    (["--frobnicate"], "Unrecognized arguments: --frobnicate"),
+])
+def test_bad_arguments_give_one_sentence_and_write_nothing(arguments, says, tmp_path, capsys):
+    out = tmp_path / "out"
+    extra = [] if "--quick" in arguments else ["--out", str(out)]
+    assert main([*arguments, *extra]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("benchmarks: ") and says in err and "\n" not in err
+    assert not out.exists()
+
+
+def test_an_unwritable_output_folder_gives_one_sentence(tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert main(["--parts", "data", "--out", str(blocker / "results")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("benchmarks: Cannot write the results to ") and "\n" not in err
+
+
+def test_a_hand_written_results_file_is_never_overwritten(tmp_path):
+    (tmp_path / "nvidia-h200.md").write_text("# Lessons on an NVIDIA H200, measured by hand\n")
+    with pytest.raises(HarnessError, match="was not written by this harness"):
+        prepare(tmp_path, "nvidia-h200")
+    assert prepare(tmp_path, "cpu-2-cores") == (tmp_path / "cpu-2-cores.json",
+                                                tmp_path / "cpu-2-cores.md")
+
+
+def test_results_are_written_whole_or_not_at_all(tmp_path):
+    paths = prepare(tmp_path, "cpu-2-cores")
+    with pytest.raises(ValueError):  # NaN is not JSON: fails before any file is touched
+        write(paths, {"nan": float("nan")})
+    assert list(tmp_path.iterdir()) == []
+
+
+def _notebook(cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
+    notebook = nbformat.v4.new_notebook()
+    for kind, text in cells:
+        if kind == "markdown":
+            notebook.cells.append(nbformat.v4.new_markdown_cell(text))
+        else:
+            cell = nbformat.v4.new_code_cell("")
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
+            notebook.cells.append(cell)
+    return notebook
+
+
+def test_lesson_output_is_read_for_device_accuracy_and_checks():
+    summary = "epoch {}: train accuracy 0.700, test accuracy {} (3 s)\n"
+    notebook = _notebook([
+        ("code", "PyTorch 2.13.0+cpu is using cpu (2 threads).\n"),
+        ("code", summary.format(1, "0.600") + summary.format(2, "0.990") + "✓ passes\n"),
+        ("markdown", "## 5. RNN, LSTM and GRU on AG News"),
+        ("code", "--- RNN: 10 parameters\n" + summary.format(1, "0.500")
+         + summary.format(2, "0.794") + "--- LSTM: 20 parameters\n" + summary.format(1, "0.700")
+         + summary.format(2, "0.876")),
+    ])
+    parsed = parse(notebook)
+    assert parsed["device"] == "cpu (2 threads)"
+    assert parsed["accuracy"] == {"RNN": 0.794, "LSTM": 0.876}  # AG News runs only
+    assert len(parsed["runs"]) == 3 and parsed["checks_passed"] == 1
+
