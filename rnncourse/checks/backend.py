@@ -281,3 +281,10 @@ class DeepBackend(Protocol):
                            grad_outputs: np.ndarray | None = None,
                            grad_final: tuple[np.ndarray, ...] | None = None) -> DeepRun:
         """The reference over a padded batch, skipping the padding; flat final states."""
+
+
+def nested_arrays(value: Any, what: str, to_array: Callable[[Any, str], np.ndarray]) -> Any:
+    """Tensors as arrays, tuples and lists as tuples (kept nested, for the checks to judge)."""
+    if isinstance(value, tuple | list):
+        return tuple(nested_arrays(part, what, to_array) for part in value)
+    return to_array(value, what)

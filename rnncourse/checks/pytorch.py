@@ -26,6 +26,7 @@ from rnncourse.checks.backend import (
     LayerRecorder,
     LayerRun,
     ModelRun,
+    nested_arrays,
 )
 from rnncourse.checks.deep import DeepLessonChecks
 from rnncourse.checks.gated import GatedLessonChecks, float32_exact
@@ -445,7 +446,7 @@ class TorchBackend:
             raise CheckFailed(f"Your {what}'s forward should return a pair (outputs, final).")
         outputs, final = result
         run = DeepRun(_numpy(outputs, f"{what}.forward (outputs)"),
-                      _nested_numpy(final, f"{what}.forward (final)"))
+                      nested_arrays(final, f"{what}.forward (final)", _numpy))
         if want:
             # Outputs past each length may hold anything, even NaN: where() keeps them out.
             g_out = self._tensor(grad_outputs)
@@ -521,13 +522,6 @@ class _RecordingRecurrent(Recurrent):
         self.record = LayerRecord(_numpy(x, "x"), _numpy(outputs, "Recurrent"),
                                   tuple(_numpy(part, "Recurrent") for part in final))
         return outputs, final
-
-
-def _nested_numpy(value: Any, what: str) -> Any:
-    """Tensors as arrays, tuples and lists as tuples (kept nested, for the checks to judge)."""
-    if isinstance(value, tuple | list):
-        return tuple(_nested_numpy(part, what) for part in value)
-    return _numpy(value, what)
 
 
 def _grad(t: torch.Tensor) -> np.ndarray:

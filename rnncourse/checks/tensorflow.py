@@ -24,6 +24,7 @@ from rnncourse.checks.backend import (
     LayerRecorder,
     LayerRun,
     ModelRun,
+    nested_arrays,
 )
 from rnncourse.checks.deep import DeepLessonChecks
 from rnncourse.checks.gated import GatedLessonChecks, float32_exact
@@ -489,7 +490,7 @@ class KerasBackend:
                 raise CheckFailed(f"Your {what}'s call should return a pair (outputs, final).")
             outputs, final = result
             run = DeepRun(_numpy(outputs, f"{what}.call (outputs)"),
-                          _nested_numpy(final, f"{what}.call (final)"))
+                          nested_arrays(final, f"{what}.call (final)", _numpy))
             loss = None
             if grad_outputs is not None:
                 # Outputs past each length may hold anything, even NaN: where() keeps them out.
@@ -573,13 +574,6 @@ class _RecordingRecurrent(Recurrent):
         self.record = LayerRecord(_numpy(x, "x"), _numpy(outputs, "Recurrent"),
                                   tuple(_numpy(part, "Recurrent") for part in final))
         return outputs, final
-
-
-def _nested_numpy(value: Any, what: str) -> Any:
-    """Tensors as arrays, tuples and lists as tuples (kept nested, for the checks to judge)."""
-    if isinstance(value, tuple | list):
-        return tuple(_nested_numpy(part, what) for part in value)
-    return _numpy(value, what)
 
 
 BACKEND = KerasBackend()
