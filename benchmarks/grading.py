@@ -18,7 +18,7 @@ from pathlib import Path
 
 import nbformat
 
-from rnncourse.release import nbgrader_env
+from rnncourse.release import RELEASE_DIR, nbgrader_env
 
 STUDENT = "benchmark"
 PARALLEL = {"workers": [1, 2], "status": "not measured",
@@ -66,7 +66,7 @@ def run(root: Path, lessons: list[str], *, deadline: float | None,
     env.pop("RNNCOURSE_QUICK", None)  # nbgrader's own NBGRADER_EXECUTION must switch it on
     with tempfile.TemporaryDirectory(prefix="rnncourse-bench-grading-") as tmp:
         course = Path(tmp)
-        for folder in ("solutions", "lessons", "autograder"):
+        for folder in ("solutions", RELEASE_DIR, "autograder"):
             shutil.copytree(root / folder, course / folder,
                             ignore=shutil.ignore_patterns("gradebook.db", "__pycache__"))
         for lesson in lessons:
@@ -82,7 +82,7 @@ def run(root: Path, lessons: list[str], *, deadline: float | None,
                 continue
             folder = course / "submitted" / STUDENT / lesson
             folder.mkdir(parents=True, exist_ok=True)
-            nbformat.write(solved(course / "lessons" / lesson / f"{lesson}.ipynb",
+            nbformat.write(solved(course / RELEASE_DIR / lesson / f"{lesson}.ipynb",
                                   course / "solutions" / lesson / f"{lesson}.ipynb"),
                            folder / f"{lesson}.ipynb")
             start = time.perf_counter()

@@ -1,10 +1,10 @@
 """Build what students receive: the course without its solutions, hidden tests or gradebook.
 
-``rnncourse bundle`` copies the student notebooks (``lessons/``), the helper library, the
-environment files and the ``course`` script into ``<out>/rnncourse-student/``, adds the
-student README (``rnncourse/student_readme.md``) and a set-up check that ``./course test``
-runs there (``rnncourse/setup_check.py``, shipped as ``tests/test_setup.py``), and zips the
-folder into ``<out>/rnncourse-student.zip``.
+``rnncourse bundle`` copies the student notebooks of every edition (``lessons/en/``,
+``lessons/ko/``), the helper library, the environment files and the ``course`` script into
+``<out>/rnncourse-student/``, adds the student README (``rnncourse/student_readme.md``) and
+a set-up check that ``./course test`` runs there (``rnncourse/setup_check.py``, shipped as
+``tests/test_setup.py``), and zips the folder into ``<out>/rnncourse-student.zip``.
 
 Everything is written into a scratch folder next to the target first and is moved into place
 only when every check has passed, so a refused bundle leaves nothing behind. The checks:
@@ -12,7 +12,7 @@ only when every check has passed, so a refused bundle leaves nothing behind. The
 * no file of the bundle holds a line from inside a solution or hidden-test region of a
   ``solutions/`` notebook (see :func:`secret_lines` and :func:`find_leaks`);
 * every quiz bank stores its answer keys as hashes only;
-* ``lessons/`` is what nbgrader makes from ``solutions/`` now
+* the lessons are what ``rnncourse release`` makes from ``solutions/`` now
   (:func:`~rnncourse.release.stale_lessons`).
 """
 
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rnncourse.errors import CourseError
-from rnncourse.release import RELEASE_DIR, SOURCE_DIR, stale_lessons
+from rnncourse.release import LESSONS_DIR, RELEASE_DIR, SOURCE_DIR, stale_lessons
 
 #: The name of the bundle folder, of the folder inside the zip and (with ``.zip``) of the zip.
 NAME = "rnncourse-student"
@@ -206,16 +206,17 @@ def student_readme(root: Path) -> str:
     """The bundle's README: the template with the list of lesson notebooks filled in."""
     template = (Path(__file__).parent / "student_readme.md").read_text(encoding="utf-8")
     lessons = "\n".join(f"- `{p.relative_to(root).as_posix()}`"
-                        for p in sorted((root / RELEASE_DIR).glob("*/*.ipynb")))
+                        for p in sorted((root / LESSONS_DIR).glob("*/*/*.ipynb")))
     return template.replace("{{lessons}}", lessons)
 
 
 def _assemble(root: Path, target: Path) -> None:
     """Copy what students get from the course at ``root`` into the new folder ``target``."""
-    lessons = root / RELEASE_DIR
-    if not any(lessons.glob("*/*.ipynb")):
-        raise CourseError(f"{lessons} holds no lesson notebook: run `rnncourse release` first.")
-    _copy_tree(lessons, target / RELEASE_DIR)
+    english = root / RELEASE_DIR
+    if not any(english.glob("*/*.ipynb")):
+        raise CourseError(f"{english} holds no lesson notebook: run `rnncourse release` first.")
+    # Every edition (one folder per language) ships: students pick theirs by folder.
+    _copy_tree(root / LESSONS_DIR, target / LESSONS_DIR)
     _copy_tree(root / LIBRARY, target / LIBRARY)
     for name in TOP_FILES:
         if (root / name).is_file():
@@ -249,8 +250,9 @@ def build_bundle(root: Path, out: Path, *, force: bool = False, check_release: b
         root: The course repository (see :func:`~rnncourse.release.course_root`).
         out: The folder to write into; created if needed.
         force: Replace an existing bundle folder and zip instead of refusing.
-        check_release: Refuse when ``lessons/`` is out of date (runs nbgrader, about 25 s);
-            tests that built ``lessons/`` themselves may skip it.
+        check_release: Refuse when ``lessons/`` is out of date or a translation is not
+            current (runs nbgrader, about 25 s); tests that built ``lessons/`` themselves may
+            skip it.
         say: Called with a line of progress before the slow step.
 
     Raises:
@@ -275,10 +277,13 @@ def build_bundle(root: Path, out: Path, *, force: bool = False, check_release: b
             more = f" ({len(problems) - 1} more problems)" if len(problems) > 1 else ""
             raise CourseError(f"Refusing to bundle: {problems[0]}{more}; nothing was written.")
         if check_release:
-            say("Checking that lessons/ is what nbgrader makes from solutions/ ...")
-            if stale_lessons(root):
-                    raise CourseError("lessons/ is out of date with solutions/: run "
-                                  "`rnncourse release` first; nothing was written.")
+            say("Checking that lessons/ is what `rnncourse release` makes from solutions/ ...")
+            stale = stale_lessons(root)
+            if stale:
+                more = f" and {len(stale) - 1} more problems" if len(stale) > 1 else ""
+                raise CourseError(f"lessons/ is out of date or not fully translated "
+                                  f"({stale[0].rstrip('.')}{more}): run `rnncourse release` "
+                                  "first; nothing was written.")
         files = tuple(p.relative_to(staged).as_posix() for p in _files(staged))
         _zip(staged, scratch / archive.name)
         # Only complete, checked output is moved into place; an old bundle is moved aside

@@ -1,12 +1,14 @@
-"""The ``rnncourse`` command: data download, lesson release and the student bundle."""
+"""The ``rnncourse`` command: data download, lesson release, translations and the bundle."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from rnncourse.errors import CourseError
+from rnncourse.i18n.language import LANGUAGES, SOURCE_LANGUAGE
 
 
 def _data(args: argparse.Namespace) -> int:
@@ -23,11 +25,18 @@ def _data(args: argparse.Namespace) -> int:
 
 
 def _release(args: argparse.Namespace) -> int:
+    from rnncourse.i18n.catalogs import catalog_names, catalog_problems
+    from rnncourse.i18n.editions import TRANSLATIONS
     from rnncourse.release import course_root, release
 
     root = course_root()
     for path in release(root, args.assignments or None):
         print(f"wrote {path.relative_to(root)}")
+    missing = sum(len(catalog_problems(root, name, language))
+                  for language in TRANSLATIONS for name in catalog_names(root))
+    if missing:
+        print(f"note: {missing} texts have no current translation and stay English in the "
+              "translated editions; `rnncourse translations status` lists them.")
     return 0
 
 
@@ -38,10 +47,47 @@ def _check_release(args: argparse.Namespace) -> int:
     for line in problems:
         print(line)
     if problems:
-        print("lessons/ is out of date: run `rnncourse release` and commit the result.")
+        print("lessons/ is out of date or not fully translated: run `rnncourse release` (and "
+              "`rnncourse translations update`) and commit the result.")
         return 1
-    print("lessons/ matches solutions/.")
+    print("lessons/ matches solutions/ and every translation is current.")
     return 0
+
+
+def _translations(args: argparse.Namespace) -> int:
+    from rnncourse.i18n.catalogs import (
+        catalog_names,
+        catalog_path,
+        catalog_problems,
+        catalog_status,
+        extract,
+        read_catalog,
+        update_catalogs,
+    )
+    from rnncourse.i18n.editions import TRANSLATIONS
+    from rnncourse.release import course_root
+
+    root = course_root()
+    languages = [args.language] if args.language else list(TRANSLATIONS)
+    if args.action == "update":
+        changed = update_catalogs(root, languages)
+        for path in changed:
+            print(f"wrote {path.relative_to(root)}")
+        if not changed:
+            print("The catalogs already match solutions/.")
+    incomplete = False
+    for language in languages:
+        for name in catalog_names(root):
+            problems = catalog_problems(root, name, language)
+            incomplete = incomplete or bool(problems)
+            path = catalog_path(root, name, language)
+            if path.exists() and not any("cannot be read" in p for p in problems):
+                print(catalog_status(extract(root, name), read_catalog(path, root, language),
+                                     name, language))
+            if args.action == "status":
+                for problem in problems:
+                    print(f"  {problem}")
+    return 1 if incomplete and args.action == "status" else 0
 
 
 def _bundle(args: argparse.Namespace) -> int:
@@ -55,6 +101,23 @@ def _bundle(args: argparse.Namespace) -> int:
     return 0
 
 
+def _grade(args: argparse.Namespace) -> int:
+    from rnncourse.grading.run import grade_class
+    from rnncourse.grading.worker import Limits
+    from rnncourse.release import course_root
+
+    root = course_root()
+    out = Path(args.out) if args.out else Path.cwd() / "graded" / args.assignment
+    limits = Limits(cell_seconds=args.cell_timeout, notebook_seconds=args.notebook_timeout,
+                    memory_bytes=int(args.memory * 2**30))
+    run = grade_class(root, args.assignment, Path(args.submissions), out, workers=args.workers,
+                      limits=limits)
+    print(run.summary)
+    print(f"Grades: {out / 'grades.csv'}; feedback: {out / 'feedback'}; gradebook: "
+          f"{out / 'gradebook.db'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, exposed for tests and documentation."""
     parser = argparse.ArgumentParser(prog="rnncourse", description=__doc__)
@@ -62,16 +125,44 @@ def build_parser() -> argparse.ArgumentParser:
     data = commands.add_parser("data", help="download and verify AG News, or check a local folder")
     data.add_argument("--dir", help="a folder holding train.csv and test.csv (else the cache)")
     data.set_defaults(run=_data)
-    rel = commands.add_parser("release", help="regenerate lessons/ from solutions/ with nbgrader")
+    rel = commands.add_parser(
+        "release", help="regenerate lessons/en (nbgrader) and lessons/ko from solutions/")
     rel.add_argument("assignments", nargs="*", help="assignment names (default: all)")
     rel.set_defaults(run=_release)
-    check = commands.add_parser("check-release", help="fail if lessons/ is out of date")
+    check = commands.add_parser(
+        "check-release", help="fail if lessons/ is out of date or a translation is not current")
     check.set_defaults(run=_check_release)
+    translate = commands.add_parser(
+        "translations", help="the gettext catalogs of the notebooks' prose (locale/)")
+    translate.add_argument(
+        "action", choices=("update", "status"),
+        help="update: re-extract locale/*.pot from solutions/ and merge every .po into it; "
+             "status: list what is not translated yet (exit 1 if anything)")
+    translate.add_argument("--language", choices=[lang for lang in LANGUAGES
+                                                  if lang != SOURCE_LANGUAGE],
+                           help="one language (default: every translation)")
+    translate.set_defaults(run=_translations)
     bundle = commands.add_parser(
         "bundle", help="build what students receive: DIR/rnncourse-student/ and its zip")
     bundle.add_argument("--out", metavar="DIR", help="where to write it (default: dist/)")
     bundle.add_argument("--force", action="store_true", help="replace an existing bundle")
     bundle.set_defaults(run=_bundle)
+    grade = commands.add_parser(
+        "grade", help="autograde a whole class in parallel: grades CSV, feedback, summary")
+    grade.add_argument("assignment", help="the assignment, e.g. 01-rnn-pytorch")
+    grade.add_argument("submissions", help="nbgrader's submitted/ folder, a folder of "
+                       "<student>.zip files, or a class zip exported by the LMS")
+    grade.add_argument("--out", metavar="DIR",
+                       help="where results go (default: graded/<assignment>); a rerun resumes")
+    grade.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)),
+                       help="notebooks graded at once (default: one per CPU core)")
+    grade.add_argument("--cell-timeout", type=int, default=600, metavar="S",
+                       help="seconds one cell may run before it is interrupted (default 600)")
+    grade.add_argument("--notebook-timeout", type=int, default=1800, metavar="S",
+                       help="seconds one notebook may take in all (default 1800)")
+    grade.add_argument("--memory", type=float, default=4.0, metavar="GB",
+                       help="memory one notebook's kernel may use (default 4 GB)")
+    grade.set_defaults(run=_grade)
     return parser
 
 

@@ -1,13 +1,81 @@
-"""Plots the lessons show: training curves and simple comparisons."""
+"""Plots the lessons show: training curves and simple comparisons, in the notebook's language.
+
+When a notebook chooses Korean (``set_language("ko")``), matplotlib draws text with the
+NanumGothic font that the ``koreanize-matplotlib`` package ships, falling back to DejaVu Sans
+for any glyph it lacks, so Korean labels show instead of empty boxes. The font file is
+registered with matplotlib's font manager directly: importing ``koreanize_matplotlib``
+would change matplotlib's settings as a side effect (and needs ``distutils``, gone in
+Python 3.12).
+"""
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
 
+import matplotlib as mpl
 import matplotlib.pyplot as plt
+from matplotlib import font_manager
 from matplotlib.figure import Figure
 
+from rnncourse.errors import CourseError
+from rnncourse.i18n import on_language_change, resolve_language
 from rnncourse.training import History
+
+#: The package and file of the Korean font.
+KOREAN_FONT_PACKAGE = "koreanize_matplotlib"
+KOREAN_FONT_FILE = "NanumGothic.ttf"
+#: Where glyphs missing from a language's font come from (matplotlib's own font).
+FALLBACK_FONT = "DejaVu Sans"
+
+_english_family: list[str] | None = None
+
+
+def korean_font_file() -> Path:
+    """The NanumGothic font file inside the installed ``koreanize-matplotlib`` package."""
+    # find_spec locates the package without running it (its import changes rcParams).
+    spec = importlib.util.find_spec(KOREAN_FONT_PACKAGE)
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    for folder in folders:
+        path = Path(folder) / "fonts" / KOREAN_FONT_FILE
+        if path.is_file():
+            return path
+    raise CourseError(f"The Korean font {KOREAN_FONT_FILE} is not installed: run "
+                      "`pip install koreanize-matplotlib` (./course lab installs it).")
+
+
+@cache
+def register_korean_font() -> str:
+    """Add the Korean font to matplotlib's font manager (once); returns its family name."""
+    path = korean_font_file()
+    font_manager.fontManager.addfont(str(path))
+    return font_manager.FontProperties(fname=str(path)).get_name()
+
+
+def font_family(language: str | None = None) -> list[str]:
+    """The font families text is drawn with in ``language`` (default: the notebook's)."""
+    if resolve_language(language) == "ko":
+        return [register_korean_font(), FALLBACK_FONT]
+    return list(_english_family or mpl.rcParams["font.family"])
+
+
+def use_language_font(language: str | None = None) -> None:
+    """Make matplotlib draw every later figure's text in a font for ``language``.
+
+    Called by ``set_language``; the English setting is remembered and restored."""
+    global _english_family
+    language = resolve_language(language)
+    if language == "ko" and _english_family is None:
+        _english_family = list(mpl.rcParams["font.family"])
+    if language == "ko" or _english_family is not None:
+        mpl.rcParams["font.family"] = font_family(language)
+    if language != "ko":
+        _english_family = None
+
+
+on_language_change(use_language_font)
 
 
 def plot_history(
@@ -20,6 +88,7 @@ def plot_history(
     runs = {"": history} if isinstance(history, History) else dict(history)
     if not runs or not all(isinstance(h, History) and h.epochs for h in runs.values()):
         raise ValueError("plot_history needs a History with at least one epoch; train first.")
+    use_language_font()
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.8))
     for index, (name, run) in enumerate(runs.items()):
         color = f"C{index}"
@@ -46,6 +115,7 @@ def plot_bars(values: Mapping[str, float], title: str, ylabel: str,
     """A labelled bar chart, e.g. test accuracy per model, with an optional reference line."""
     if not values:
         raise ValueError("plot_bars needs at least one value.")
+    use_language_font()
     fig, ax = plt.subplots(figsize=(6, 3.5))
     names = list(values)
     bars = ax.bar(names, [values[n] for n in names], color=[f"C{i}" for i in range(len(names))])

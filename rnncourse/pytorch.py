@@ -14,7 +14,13 @@ from tqdm.auto import tqdm
 
 from rnncourse.data.batches import batch_index_plan
 from rnncourse.data.encoded import EncodedSplit
-from rnncourse.training import EpochMeter, History, epoch_summary
+from rnncourse.training import (
+    EpochMeter,
+    History,
+    device_line,
+    epoch_description,
+    epoch_summary,
+)
 
 _announced: set[str] = set()
 
@@ -29,7 +35,7 @@ def pick_device(verbose: bool = True) -> torch.device:
         description = f"cpu ({torch.get_num_threads()} threads)"
     if verbose and description not in _announced:
         _announced.add(description)
-        print(f"PyTorch {torch.__version__} is using {description}.")
+        print(device_line(f"PyTorch {torch.__version__}", description))
     return device
 
 
@@ -170,7 +176,7 @@ def train(
     for epoch in range(1, epochs + 1):
         meter = EpochMeter(epoch)
         model.train()
-        bar = tqdm(train_loader, desc=f"epoch {epoch}/{epochs}", unit="batch",
+        bar = tqdm(train_loader, desc=epoch_description(epoch, epochs), unit="batch",
                    disable=not progress, leave=True)
         for ids, labels in bar:
             ids, labels = ids.to(device), labels.to(device)

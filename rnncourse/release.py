@@ -1,7 +1,7 @@
-"""Generate the student notebooks in ``lessons/`` from the nbgrader sources in ``solutions/``.
+"""Generate the student notebooks in ``lessons/en/`` from the nbgrader sources in ``solutions/``.
 
 nbgrader runs in a scratch copy of the course, so a failed run never leaves half-written
-lessons or a gradebook behind; only complete notebooks are moved into ``lessons/``.
+lessons or a gradebook behind; only complete notebooks are moved into :data:`RELEASE_DIR`.
 """
 
 from __future__ import annotations
@@ -12,12 +12,16 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from rnncourse.errors import CourseError
 
 SOURCE_DIR = "solutions"
-RELEASE_DIR = "lessons"
+#: Where nbgrader releases the (English) student notebooks: the nbgrader config's
+#: ``release_directory``, and the one place every other path to the lessons derives from.
+RELEASE_DIR = "lessons/en"
+#: The folder holding one edition per language (``lessons/en``, ``lessons/ko``).
+LESSONS_DIR = PurePosixPath(RELEASE_DIR).parent.as_posix()
 CONFIG = Path("autograder") / "nbgrader_config.py"
 
 
@@ -76,7 +80,13 @@ def generate_into(root: Path, scratch: Path, assignments: list[str]) -> Path:
 
 
 def release(root: Path, assignments: list[str] | None = None) -> list[Path]:
-    """Regenerate ``lessons/<assignment>/`` for the given (default: all) assignments."""
+    """Regenerate ``lessons/<language>/<assignment>/`` for the given (default: all) assignments.
+
+    nbgrader makes the English edition (:data:`RELEASE_DIR`); the translated editions are
+    made from it and the translation catalogs (:mod:`rnncourse.i18n.editions`).
+    """
+    from rnncourse.i18n.editions import write_editions  # imports this module: not at the top
+
     assignments = assignments or list_assignments(root)
     written = []
     with tempfile.TemporaryDirectory(prefix="rnncourse-release-") as tmp:
@@ -91,7 +101,7 @@ def release(root: Path, assignments: list[str] | None = None) -> list[Path]:
                 shutil.copyfile(source, partial)
                 os.replace(partial, target / source.name)  # atomic: never half a notebook
                 written.append(target / source.name)
-    return written
+    return written + write_editions(root, assignments)
 
 
 def _load(path: Path) -> object:
@@ -101,10 +111,15 @@ def _load(path: Path) -> object:
 
 
 def stale_lessons(root: Path) -> list[str]:
-    """Differences between ``lessons/`` and what nbgrader makes from ``solutions/`` now.
+    """Differences between ``lessons/`` and what ``rnncourse release`` makes now.
 
-    Returns one line per differing, missing or extra file; an empty list means up to date.
+    Returns one line per differing, missing or extra file of the English edition (what
+    nbgrader makes from ``solutions/``), then the problems of the translated editions:
+    notebooks out of date with the English ones and their catalogs, and catalog entries that
+    are missing, untranslated or fuzzy. An empty list means up to date.
     """
+    from rnncourse.i18n.editions import stale_editions  # imports this module: not at the top
+
     problems = []
     with tempfile.TemporaryDirectory(prefix="rnncourse-check-") as tmp:
         generated = generate_into(root, Path(tmp), list_assignments(root))
@@ -119,4 +134,5 @@ def stale_lessons(root: Path) -> list[str]:
                 problems.append(f"{RELEASE_DIR}/{name} is not generated from {SOURCE_DIR}/")
             elif _load(expected[name]) != _load(actual[name]):
                 problems.append(f"{RELEASE_DIR}/{name} differs from its source")
+        problems += stale_editions(root, generated)
     return problems

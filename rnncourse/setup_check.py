@@ -13,8 +13,12 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from rnncourse.release import LESSONS_DIR, RELEASE_DIR
+
 ROOT = Path(__file__).resolve().parents[1]
-LESSONS = sorted((ROOT / "lessons").glob("*/*.ipynb"))
+# The English edition runs here: the Korean one differs from it only in prose and language.
+LESSONS = sorted((ROOT / RELEASE_DIR).glob("*/*.ipynb"))
+KOREAN = sorted((ROOT / LESSONS_DIR / "ko").glob("*/*.ipynb"))
 PROBE = "import rnncourse\nprint('rnncourse library:', rnncourse.__file__)"
 
 
@@ -50,7 +54,13 @@ def test_the_library_and_both_frameworks_import() -> None:
 
 
 def test_the_course_has_lessons() -> None:
-    assert LESSONS, f"no lesson notebooks in {ROOT / 'lessons'}"
+    assert LESSONS, f"no lesson notebooks in {ROOT / RELEASE_DIR}"
+    assert [p.name for p in KOREAN] == [p.name for p in LESSONS], (
+        f"{ROOT / LESSONS_DIR / 'ko'} must hold the Korean edition of every lesson")
+    # Korean plots need the Korean font (koreanize-matplotlib).
+    from rnncourse.plots import korean_font_file
+
+    assert korean_font_file().is_file()
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=[p.stem for p in LESSONS])

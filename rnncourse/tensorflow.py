@@ -12,7 +12,13 @@ from tqdm.auto import tqdm
 
 from rnncourse.data.encoded import EncodedSplit
 from rnncourse.quiet import native_stderr_silenced
-from rnncourse.training import EpochMeter, History, epoch_summary
+from rnncourse.training import (
+    EpochMeter,
+    History,
+    device_line,
+    epoch_description,
+    epoch_summary,
+)
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # honoured by part of TensorFlow's C++ log
 with native_stderr_silenced():  # the rest of its start-up notices go straight to fd 2
@@ -49,7 +55,8 @@ def pick_device(verbose: bool = True) -> str:
         device, description = "/CPU:0", "CPU"
     if verbose and description not in _announced:
         _announced.add(description)
-        print(f"TensorFlow {tf.__version__} (Keras {keras.__version__}) is using {description}.")
+        print(device_line(f"TensorFlow {tf.__version__} (Keras {keras.__version__})",
+                          description))
     return device
 
 
@@ -185,7 +192,7 @@ def train(
     for epoch in range(1, epochs + 1):
         meter = EpochMeter(epoch)
         bar = tqdm(train_data, total=batches if batches > 0 else None, unit="batch",
-                   desc=f"epoch {epoch}/{epochs}", disable=not progress, leave=True)
+                   desc=epoch_description(epoch, epochs), disable=not progress, leave=True)
         for ids, labels in bar:
             loss, hits = train_step(ids, labels)
             meter.add(float(loss), float(hits), int(labels.shape[0]))

@@ -6,6 +6,8 @@ import os
 import time
 from dataclasses import asdict, dataclass, field
 
+from rnncourse.i18n import _
+
 
 def quick_mode() -> bool:
     """True under nbgrader's autograding or when ``RNNCOURSE_QUICK=1``: notebooks train small.
@@ -59,9 +61,20 @@ class EpochMeter:
 
 
 def epoch_summary(record: EpochRecord) -> str:
-    """The line printed under an epoch's progress bar."""
-    return (f"epoch {record.epoch}: train accuracy {record.train_accuracy:.3f}, "
-            f"test accuracy {record.test_accuracy:.3f} ({record.seconds:.0f} s)")
+    """The line printed under an epoch's progress bar, in the notebook's language."""
+    return _("epoch {epoch}: train accuracy {train:.3f}, test accuracy {test:.3f} "
+             "({seconds:.0f} s)").format(epoch=record.epoch, train=record.train_accuracy,
+                                         test=record.test_accuracy, seconds=record.seconds)
+
+
+def epoch_description(epoch: int, epochs: int) -> str:
+    """The label of an epoch's progress bar, e.g. ``epoch 2/5``."""
+    return _("epoch {epoch}/{epochs}").format(epoch=epoch, epochs=epochs)
+
+
+def device_line(framework: str, device: str) -> str:
+    """The one line a lesson prints at its top: which framework uses which device."""
+    return _("{framework} is using {device}.").format(framework=framework, device=device)
 
 
 @dataclass

@@ -20,7 +20,7 @@ from nbclient.exceptions import CellExecutionError
 import rnncourse.bundle as bundle_module
 from rnncourse.bundle import NAME, find_leaks, readable_quiz_keys, secret_lines
 from rnncourse.cli import main
-from rnncourse.release import list_assignments
+from rnncourse.release import LESSONS_DIR, RELEASE_DIR, list_assignments
 
 REPO = Path(__file__).resolve().parents[1]
 LESSONS = list_assignments(REPO)
@@ -83,9 +83,11 @@ def test_the_bundle_holds_the_student_files_and_nothing_of_the_instructors(built
     assert top == STUDENT_TOP | ({"LICENSE"} if (REPO / "LICENSE").is_file() else set())
     assert not [name for name in files if NEVER & set(name.split("/"))]
     # The lessons and the library exactly as in the repository; the shipped test and README.
-    lessons = {f"lessons/{k}": v for k, v in shipped_files(REPO / "lessons").items()}
-    assert {k: v for k, v in files.items() if k.startswith("lessons/")} == lessons
-    assert len(lessons) == len(LESSONS)
+    # Every edition ships (lessons/en, lessons/ko), each holding every lesson.
+    lessons = {f"{LESSONS_DIR}/{k}": v for k, v in shipped_files(REPO / LESSONS_DIR).items()}
+    assert {k: v for k, v in files.items() if k.startswith(f"{LESSONS_DIR}/")} == lessons
+    editions = sorted(p.name for p in (REPO / LESSONS_DIR).iterdir() if p.is_dir())
+    assert "en" in editions and len(lessons) == len(LESSONS) * len(editions)
     library = {f"rnncourse/{k}": v for k, v in shipped_files(REPO / "rnncourse").items()}
     assert {k: v for k, v in files.items() if k.startswith("rnncourse/")} == library
     assert [k for k in files if k.startswith("tests/")] == ["tests/test_setup.py"]
@@ -95,7 +97,8 @@ def test_the_bundle_holds_the_student_files_and_nothing_of_the_instructors(built
     assert os.access(folder / "course", os.X_OK)
     readme = files["README.md"].decode()
     assert "./course lab" in readme and "./course test" in readme and "RNNCOURSE_DATA" in readme
-    assert all(f"lessons/{lesson}/{lesson}.ipynb" in readme for lesson in LESSONS)
+    assert all(f"{LESSONS_DIR}/{edition}/{lesson}/{lesson}.ipynb" in readme
+               for lesson in LESSONS for edition in editions)
     assert "solutions" not in readme and "{{" not in readme
 
 
@@ -123,7 +126,7 @@ def test_no_solution_or_hidden_test_reaches_the_bundle(built):
     digests = {hashlib.sha256(p.read_bytes()).hexdigest() for p in solutions}
     assert not [n for n in texts if hashlib.sha256((folder / n).read_bytes()).hexdigest()
                 in digests]
-    shown = "\n".join(text for name, text in texts.items() if name.startswith("lessons/"))
+    shown = "\n".join(text for name, text in texts.items() if name.startswith(f"{LESSONS_DIR}/"))
     checked = 0
     for source in solutions:
         for cell in nbformat.read(source, as_version=4).cells:
@@ -142,7 +145,7 @@ def copy_of_the_course(tmp_path: Path) -> Path:
     """A throw-away copy of everything the bundle is made from."""
     copy = tmp_path / "course"
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "gradebook.db")
-    for folder in ("solutions", "lessons", "autograder", "rnncourse"):
+    for folder in ("solutions", LESSONS_DIR, "autograder", "rnncourse"):
         shutil.copytree(REPO / folder, copy / folder, ignore=ignore)
     for name in ("pyproject.toml", "environment.yml", "environment-gpu.yml", "course"):
         shutil.copy2(REPO / name, copy / name)
@@ -164,9 +167,9 @@ def test_a_leak_is_refused_in_one_sentence_and_nothing_is_written(tmp_path, monk
     copy = copy_of_the_course(tmp_path)
     if where == "lesson":
         leaked = "check_lstm_cell(LSTMCell, load_torch_lstm, thorough=True)"
-        add_line(copy / "lessons" / "02-lstm-pytorch" / "02-lstm-pytorch.ipynb",
+        add_line(copy / RELEASE_DIR / "02-lstm-pytorch" / "02-lstm-pytorch.ipynb",
                  "test_lstm_cell", leaked)
-        path = "lessons/02-lstm-pytorch/02-lstm-pytorch.ipynb"
+        path = f"{RELEASE_DIR}/02-lstm-pytorch/02-lstm-pytorch.ipynb"
     else:
         leaked = "cell.W.copy_(torch_lstm.weight_ih_l0.T)"
         with (copy / "rnncourse" / "plots.py").open("a") as library:
@@ -185,7 +188,7 @@ def test_a_leak_is_refused_in_one_sentence_and_nothing_is_written(tmp_path, monk
 
 def test_out_of_date_lessons_are_refused(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(bundle_module, "stale_lessons",
-                        lambda root: ["lessons/01-rnn-pytorch/01-rnn-pytorch.ipynb differs"])
+                        lambda root: [f"{RELEASE_DIR}/01-rnn-pytorch/01-rnn-pytorch.ipynb differs"])
     monkeypatch.chdir(REPO)
     out = tmp_path / "dist"
     assert main(["bundle", "--out", str(out)]) == 2
@@ -257,7 +260,7 @@ def student_environment(built: Path, shared_ag_news: Path) -> dict[str, str]:
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_bundled_lesson_runs_unsolved_up_to_its_first_exercise(built, shared_ag_news,
                                                               monkeypatch, lesson):
-    path = built / NAME / "lessons" / lesson / f"{lesson}.ipynb"
+    path = built / NAME / RELEASE_DIR / lesson / f"{lesson}.ipynb"
     notebook = nbformat.read(path, as_version=4)
     first = next(i for i, cell in enumerate(notebook.cells)
                  if cell.metadata.get("nbgrader", {}).get("solution"))

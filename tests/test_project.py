@@ -11,7 +11,13 @@ from packaging.requirements import Requirement
 
 from rnncourse.cli import main
 from rnncourse.errors import CourseError
-from rnncourse.release import course_root, generate_into, list_assignments
+from rnncourse.release import (
+    LESSONS_DIR,
+    RELEASE_DIR,
+    course_root,
+    generate_into,
+    list_assignments,
+)
 
 try:
     import tomllib
@@ -95,12 +101,20 @@ def test_check_release_reports_a_hand_edited_lesson(repo, tmp_path):
     import shutil
 
     copy = tmp_path / "course"
-    for folder in ("solutions", "lessons", "autograder"):
+    for folder in ("solutions", LESSONS_DIR, "autograder"):
         shutil.copytree(repo / folder, copy / folder,
                         ignore=shutil.ignore_patterns("gradebook.db", "__pycache__"))
-    lesson = copy / "lessons" / "01-rnn-pytorch" / "01-rnn-pytorch.ipynb"
+    lesson = copy / RELEASE_DIR / "01-rnn-pytorch" / "01-rnn-pytorch.ipynb"
     lesson.write_text(lesson.read_text().replace("Lesson 1", "Lesson One", 1))
     result = subprocess.run([sys.executable, "-m", "rnncourse.cli", "check-release"],
                             cwd=copy, capture_output=True, text=True)
     assert result.returncode == 1
-    assert "lessons/01-rnn-pytorch/01-rnn-pytorch.ipynb differs from its source" in result.stdout
+    assert f"{RELEASE_DIR}/01-rnn-pytorch/01-rnn-pytorch.ipynb differs from its source" \
+        in result.stdout
+
+
+def test_nbgrader_releases_into_the_release_dir_constant(repo):
+    # One place names the English edition's folder; nbgrader's config must agree with it.
+    config = (repo / "autograder" / "nbgrader_config.py").read_text()
+    assert f'c.CourseDirectory.release_directory = "{RELEASE_DIR}"' in config
+    assert RELEASE_DIR.endswith("/en") and RELEASE_DIR.startswith(f"{LESSONS_DIR}/")

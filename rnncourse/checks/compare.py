@@ -1,7 +1,10 @@
 """Framework-neutral comparison of arrays, with one-sentence verdicts.
 
 Every check converts tensors to float64 NumPy arrays first, so a verdict never
-depends on the framework, the device or TF32 matmuls.
+depends on the framework, the device or TF32 matmuls. Verdicts are in the notebook's
+language: the names, references and hints given here are looked up in the library's
+catalog too (:func:`rnncourse.i18n.gettext`), so a constant marked with ``N_`` is translated
+wherever it is shown.
 """
 
 from __future__ import annotations
@@ -11,9 +14,13 @@ from collections.abc import Sequence
 import numpy as np
 
 from rnncourse.errors import CheckFailed
+from rnncourse.i18n import N_, _
 
 #: Largest relative error accepted between two float64 computations of the same formula.
 TOLERANCE = 1e-8
+#: The axis names checks pass to :func:`assert_close`, marked for the catalog.
+AXIS_NAMES = (N_("sequence"), N_("step"), N_("unit"), N_("example"), N_("feature"),
+              N_("layer"), N_("direction"))
 
 
 def relative_error(got: np.ndarray, expected: np.ndarray) -> float:
@@ -28,16 +35,15 @@ def relative_error(got: np.ndarray, expected: np.ndarray) -> float:
 
 def describe_index(index: Sequence[int], axes: Sequence[str]) -> str:
     """Turn an array index into words, e.g. ``(1, 4, 0)`` → ``"sequence 1, step 4, unit 0"``."""
-    return ", ".join(f"{axis} {i}" for axis, i in zip(axes, index, strict=False))
+    return ", ".join(f"{_(axis)} {i}" for axis, i in zip(axes, index, strict=False))
 
 
 def assert_shape(name: str, got: np.ndarray, expected: tuple[int, ...], hint: str = "") -> None:
     """Fail with one sentence when ``got`` does not have the expected shape."""
     if tuple(got.shape) != tuple(expected):
-        tail = f" {hint}" if hint else ""
-        raise CheckFailed(
-            f"{name} has shape {tuple(got.shape)} but should have shape {tuple(expected)}.{tail}"
-        )
+        tail = f" {_(hint)}" if hint else ""
+        raise CheckFailed(_("{name} has shape {got} but should have shape {expected}.").format(
+            name=_(name), got=tuple(got.shape), expected=tuple(expected)) + tail)
 
 
 def assert_close(
@@ -60,7 +66,8 @@ def assert_close(
     expected = np.asarray(expected, dtype=np.float64)
     assert_shape(name, got, expected.shape)
     if not np.all(np.isfinite(got)):
-        raise CheckFailed(f"{name} contains NaN or infinite values; {reference} gives finite ones.")
+        raise CheckFailed(_("{name} contains NaN or infinite values; {reference} gives finite "
+                            "ones.").format(name=_(name), reference=_(reference)))
     error = relative_error(got, expected)
     if error <= tol:
         return
@@ -75,13 +82,15 @@ def assert_close(
         sub_index = list(np.unravel_index(int(np.argmax(sub)), sub.shape))
         index = sub_index[:step_axis] + [first] + sub_index[step_axis:]
         where = describe_index(index, axes) if axes else str(tuple(int(i) for i in index))
-        where = f"first at step {first} ({where})"
+        where = _("first at step {step} ({where})").format(step=first, where=where)
     else:
         index = np.unravel_index(int(np.argmax(diff)), diff.shape)
-        where = "at " + (describe_index(index, axes) if axes else str(tuple(int(i) for i in index)))
+        where = _("at {where}").format(
+            where=describe_index(index, axes) if axes else str(tuple(int(i) for i in index)))
     flat = tuple(int(i) for i in index)
-    tail = f" {hint}" if hint else ""
-    raise CheckFailed(
-        f"{name} differs from {reference} {where}: got {got[flat]:.6g}, expected "
-        f"{expected[flat]:.6g} (relative error {error:.1e}, tolerance {tol:.0e}).{tail}"
-    )
+    tail = f" {_(hint)}" if hint else ""
+    raise CheckFailed(_(
+        "{name} differs from {reference} {where}: got {got:.6g}, expected {expected:.6g} "
+        "(relative error {error:.1e}, tolerance {tol:.0e})."
+    ).format(name=_(name), reference=_(reference), where=where, got=got[flat],
+             expected=expected[flat], error=error, tol=tol) + tail)

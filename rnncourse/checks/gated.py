@@ -32,6 +32,7 @@ from rnncourse.checks.backend import GatedBackend
 from rnncourse.checks.compare import assert_close, assert_shape, relative_error
 from rnncourse.checks.lesson import THOROUGH_SIZES, PrecisionChecks
 from rnncourse.errors import CheckFailed
+from rnncourse.i18n import N_, _
 
 State = tuple[np.ndarray, ...]
 
@@ -62,22 +63,23 @@ class GatedKind:
 
 LSTM = GatedKind(
     kind="lstm", cell="LSTMCell", layer="LSTM", gates=4, parts=("H", "C"),
-    words=("hidden state H", "cell state C"), initial=("h0", "c0"), state_text="(h, c)",
-    zero_references=("0.5·tanh(0.5·c)", "0.5·c"),
+    words=(N_("hidden state H"), N_("cell state C")), initial=("h0", "c0"),
+    state_text="(h, c)", zero_references=("0.5·tanh(0.5·c)", "0.5·c"),
     zero_hints=(
-        "With every gate at sigmoid(0) = 0.5, c_new is 0.5·c and h_new = o·tanh(c_new) must be "
-        "0.5·tanh(0.5·c): sigmoid on the output gate, times tanh of the new c (not the old one).",
-        "With every gate at sigmoid(0) = 0.5 and the candidate g = tanh(0) = 0, "
-        "c_new = f·c + i·g must be 0.5·c: sigmoid on the gates, tanh on the candidate, and the "
-        "old c carried through the forget gate.",
+        N_("With every gate at sigmoid(0) = 0.5, c_new is 0.5·c and h_new = o·tanh(c_new) must "
+           "be 0.5·tanh(0.5·c): sigmoid on the output gate, times tanh of the new c (not the "
+           "old one)."),
+        N_("With every gate at sigmoid(0) = 0.5 and the candidate g = tanh(0) = 0, "
+           "c_new = f·c + i·g must be 0.5·c: sigmoid on the gates, tanh on the candidate, and "
+           "the old c carried through the forget gate."),
     ),
 )
 GRU = GatedKind(
-    kind="gru", cell="GRUCell", layer="GRU", gates=3, parts=("H",), words=("state H",),
+    kind="gru", cell="GRUCell", layer="GRU", gates=3, parts=("H",), words=(N_("state H"),),
     initial=("h0",), state_text="h", zero_references=("0.5·h",),
     zero_hints=(
-        "With r = z = sigmoid(0) = 0.5 and n = tanh(0 + r·0) = 0, h_new = (1 - z)·n + z·h must "
-        "be 0.5·h: sigmoid on r and z, tanh on n.",
+        N_("With r = z = sigmoid(0) = 0.5 and n = tanh(0 + r·0) = 0, h_new = (1 - z)·n + z·h "
+           "must be 0.5·h: sigmoid on r and z, tanh on n."),
     ),
 )
 
@@ -108,7 +110,7 @@ def _close(backend: GatedBackend, *args: Any, **kwargs: Any) -> None:
 
 
 def _function_name(function: Any) -> str:
-    return getattr(function, "__name__", "your loading function")
+    return getattr(function, "__name__", None) or _("your loading function")
 
 
 def _check_parameter_count(backend: GatedBackend, gk: GatedKind, module: Any, what: str,
@@ -116,24 +118,24 @@ def _check_parameter_count(backend: GatedBackend, gk: GatedKind, module: Any, wh
     """Every gate needs an input matrix, a recurrent matrix and one or two biases."""
     sizes = backend.parameter_sizes(module)
     if not sizes:
-        raise CheckFailed(f"Your {what} has no trainable parameters. "
-                          f"{backend.gated_parameter_hint}")
+        raise CheckFailed(_("Your {what} has no trainable parameters.").format(what=_(what))
+                          + f" {_(backend.gated_parameter_hint)}")
     count = sum(sizes.values())
     weights = gk.gates * h * (e + h)
     biases = count - weights
     if biases % h == 0 and gk.gates <= biases // h <= 2 * gk.gates:
         return
     listed = ", ".join(f"{name} {size}" for name, size in sizes.items())
-    raise CheckFailed(
-        f"Your {what} with input size {e} and hidden size {h} has {count} parameters "
-        f"({listed}), but {gk.gates} gates with an input matrix ({e}×{h}), a recurrent matrix "
-        f"({h}×{h}) and a bias ({h}) each make {weights + gk.gates * h} "
-        f"({weights + 2 * gk.gates * h} with separate input and recurrent biases)."
-    )
+    raise CheckFailed(_(
+        "Your {what} with input size {e} and hidden size {h} has {count} parameters ({listed}), "
+        "but {gates} gates with an input matrix ({e}×{h}), a recurrent matrix ({h}×{h}) and a "
+        "bias ({h}) each make {one_bias} ({two_biases} with separate input and recurrent biases)."
+    ).format(what=_(what), e=e, h=h, count=count, listed=listed, gates=gk.gates,
+             one_bias=weights + gk.gates * h, two_biases=weights + 2 * gk.gates * h))
 
 
 def _zero_state(gk: GatedKind, batch: int, h: int) -> State:
-    return tuple(np.zeros((batch, h)) for _ in gk.parts)
+    return tuple(np.zeros((batch, h)) for _part in gk.parts)
 
 
 def _random_state(rng: np.random.Generator, gk: GatedKind, batch: int, h: int,
@@ -150,8 +152,9 @@ def _check_cell_shapes(backend: GatedBackend, gk: GatedKind, cell: Any, e: int, 
     run = backend.unroll_gated_cell(cell, gk.kind, gk.cell, np.zeros((2, 1, e)),
                                     _zero_state(gk, 2, h))
     for part, value in zip(gk.parts, run.steps[0], strict=True):
-        assert_shape(f"The new {part.lower()} of your {gk.cell} for a batch of 2", value, (2, h),
-                     hint="It should hold one row of hidden_size values per example.")
+        assert_shape(_("The new {part} of your {cell} for a batch of 2").format(
+                         part=part.lower(), cell=gk.cell), value, (2, h),
+                     hint=N_("It should hold one row of hidden_size values per example."))
 
 
 def _check_zero_parameters(backend: GatedBackend, gk: GatedKind, cell: Any, e: int, h: int,
@@ -164,8 +167,9 @@ def _check_zero_parameters(backend: GatedBackend, gk: GatedKind, cell: Any, e: i
     expected = gk.zero_parameter_state(state)
     # C first: H is computed from it, so a wrong C makes H wrong too.
     for k in reversed(range(len(gk.parts))):
-        _close(backend, f"With every parameter set to zero, the new {gk.parts[k]} of your "
-               f"{gk.cell}", got[k], expected[k], reference=gk.zero_references[k],
+        _close(backend, _("With every parameter set to zero, the new {part} of your "
+                          "{cell}").format(part=gk.parts[k], cell=gk.cell),
+               got[k], expected[k], reference=gk.zero_references[k],
                axes=("example", "unit"), hint=gk.zero_hints[k])
 
 
@@ -183,10 +187,9 @@ def _load(backend: GatedBackend, gk: GatedKind, load_function: Callable[[Any, An
             raise  # e.g. a float32 constant assigned in float64: retried in float32
         text = " ".join(str(error).split())
         text = text if len(text) <= 200 else text[:199] + "…"
-        raise CheckFailed(
-            f"{_function_name(load_function)} raised {type(error).__name__} ({text}); "
-            f"{backend.gated_loading_hints[gk.kind]}"
-        ) from error
+        raise CheckFailed(_("{name} raised {error_type} ({error}); {hint}").format(
+            name=_function_name(load_function), error_type=type(error).__name__, error=text,
+            hint=_(backend.gated_loading_hints[gk.kind]))) from error
 
 
 def _first_bad_step(got: np.ndarray, expected: np.ndarray, tol: float) -> float:
@@ -215,10 +218,13 @@ def _case(batch: int, steps: int, with_state: bool, e: int | None = None,
           h: int | None = None) -> str:
     """The case in words: the cell's (unrolled by the check) with sizes, the layer's without."""
     if e is None:
-        return f"batch {batch}, length {steps}, {'with' if with_state else 'without'} an " \
-            "initial state"
-    start = "random" if with_state else "zero"
-    return f"batch {batch}, length {steps}, input {e}, hidden {h}, from a {start} initial state"
+        case = (_("batch {batch}, length {steps}, with an initial state") if with_state
+                else _("batch {batch}, length {steps}, without an initial state"))
+        return case.format(batch=batch, steps=steps)
+    case = (_("batch {batch}, length {steps}, input {e}, hidden {h}, from a random initial "
+              "state") if with_state else
+            _("batch {batch}, length {steps}, input {e}, hidden {h}, from a zero initial state"))
+    return case.format(batch=batch, steps=steps, e=e, h=h)
 
 
 def check_gated_cell(
@@ -241,8 +247,9 @@ def check_gated_cell(
     what = gk.cell
     reference = backend.gated_reference_names[gk.kind]
     load_name = _function_name(load_function)
-    hint = (f"Check your {what}'s gate formulas, and that it and {load_name} put each gate's "
-            f"weights in the same place; {backend.gated_loading_hints[gk.kind]}")
+    hint = _("Check your {what}'s gate formulas, and that it and {name} put each gate's weights "
+             "in the same place; {hint}").format(what=what, name=load_name,
+                                                 hint=_(backend.gated_loading_hints[gk.kind]))
     for e, h in sizes:
         cell = backend.build(cell_class, e, h)
         _check_cell_shapes(backend, gk, cell, e, h)
@@ -256,22 +263,24 @@ def check_gated_cell(
         for batch, steps, with_state in cases:
             x = rng.normal(size=(batch, steps, e))
             state = _random_state(rng, gk, batch, h, with_state)
-            grads = (tuple(rng.normal(size=(batch, steps, h)) for _ in gk.parts)
+            grads = (tuple(rng.normal(size=(batch, steps, h)) for _part in gk.parts)
                      if gradients else None)
             got = backend.unroll_gated_cell(cell, gk.kind, what, x, state, grads)
             ref = backend.run_gated_reference(layer, gk.kind, x, state, grads)
             case = _case(batch, steps, with_state, e, h)
             _compare_steps(
                 backend, gk, got.stacked(), ref.stacked(),
-                lambda k, c=case: f"After {load_name}, the {gk.words[k]} of your {what} ({c})",
+                lambda k, c=case: _("After {name}, the {part} of your {what} ({case})").format(
+                    name=load_name, part=_(gk.words[k]), what=what, case=c),
                 reference, hint)
             if gradients:
-                _close(backend, f"The gradient with respect to x ({case})", got.grad_x,
-                       ref.grad_x, reference=reference, axes=("sequence", "step", "feature"),
-                       step_axis=1, hint=backend.grad_hint)
+                _close(backend, _("The gradient with respect to x ({case})").format(case=case),
+                       got.grad_x, ref.grad_x, reference=reference,
+                       axes=("sequence", "step", "feature"), step_axis=1, hint=backend.grad_hint)
                 for part, g_got, g_ref in zip(gk.initial, got.grad_state, ref.grad_state,
                                               strict=True):
-                    _close(backend, f"The gradient with respect to {part} ({case})", g_got,
+                    _close(backend, _("The gradient with respect to {part} ({case})").format(
+                               part=part, case=case), g_got,
                            g_ref, reference=reference, axes=("sequence", "unit"),
                            hint=backend.grad_hint)
                 tracker.add(got.grad_params)
@@ -296,26 +305,28 @@ def check_gated_layer(
     zeros.
     """
     rng = np.random.default_rng(seed)
-    what = f"{gk.layer} layer"
+    what = _("{layer} layer").format(layer=gk.layer)
     reference = backend.gated_reference_names[gk.kind]
-    final_hint = f"The final {gk.state_text} is the state after the last step."
+    final_hint = _("The final {state} is the state after the last step.").format(
+        state=gk.state_text)
     for e, h in sizes:
         layer = backend.build(layer_class, e, h)
         first = backend.run_gated_layer(layer, gk.kind, gk.layer, np.zeros((2, 3, e)), None)
-        assert_shape(f"The outputs of your {gk.layer} for a batch of 2 sequences of length 3",
-                     first.outputs, (2, 3, h), hint="They should hold the new h after every "
-                     "step: (batch, steps, hidden_size).")
+        assert_shape(_("The outputs of your {layer} for a batch of 2 sequences of length "
+                       "3").format(layer=gk.layer),
+                     first.outputs, (2, 3, h), hint=N_("They should hold the new h after every "
+                                                       "step: (batch, steps, hidden_size)."))
         for part, value in zip(gk.parts, first.final, strict=True):
-            assert_shape(f"The final {part.lower()} of your {gk.layer} for a batch of 2", value,
-                         (2, h))
+            assert_shape(_("The final {part} of your {layer} for a batch of 2").format(
+                part=part.lower(), layer=gk.layer), value, (2, h))
         _check_parameter_count(backend, gk, layer, what, e, h)
         backend.assert_no_builtin_rnn(layer, what)
         cell = getattr(layer, "cell", None)
         if cell is None:
-            raise CheckFailed(
-                f"Your {gk.layer} has no attribute cell: create its {gk.cell} in __init__ as "
-                f"self.cell, so that {_function_name(load_function)} can load it."
-            )
+            raise CheckFailed(_(
+                "Your {layer} has no attribute cell: create its {cell} in __init__ as self.cell, "
+                "so that {name} can load it."
+            ).format(layer=gk.layer, cell=gk.cell, name=_function_name(load_function)))
         reference_layer = backend.random_gated_layer(gk.kind, e, h, rng)
         _load(backend, gk, load_function, cell, layer, reference_layer, rng)
 
@@ -324,7 +335,7 @@ def check_gated_layer(
             x = rng.normal(size=(batch, steps, e))
             state = _random_state(rng, gk, batch, h, with_state)
             g_out = rng.normal(size=(batch, steps, h)) if gradients else None
-            g_fin = (tuple(rng.normal(size=(batch, h)) for _ in gk.parts)
+            g_fin = (tuple(rng.normal(size=(batch, h)) for _part in gk.parts)
                      if gradients else None)
             got = backend.run_gated_layer(layer, gk.kind, gk.layer, x,
                                           state if with_state else None, g_out, g_fin)
@@ -332,7 +343,7 @@ def check_gated_layer(
             if gradients:
                 # The same loss, spread over the reference's steps: outputs feed H at
                 # every step, the final state the last step's H and C.
-                ref_grads = tuple(np.zeros((batch, steps, h)) for _ in gk.parts)
+                ref_grads = tuple(np.zeros((batch, steps, h)) for _part in gk.parts)
                 ref_grads[0][:] = g_out
                 for k in range(len(gk.parts)):
                     ref_grads[k][:, -1] += g_fin[k]
@@ -340,28 +351,34 @@ def check_gated_layer(
             expected = ref.stacked()
             case = _case(batch, steps, with_state)
             try:
-                _close(backend, f"Your {gk.layer}'s outputs ({case})", got.outputs,
+                steps_hint = (
+                    _("Each step must pass the previous {state} to self.cell, the first step "
+                      "starting from initial_state. Run check_{kind}_cell first if it has not "
+                      "passed.") if with_state else
+                    _("Each step must pass the previous {state} to self.cell, starting from "
+                      "zeros. Run check_{kind}_cell first if it has not passed."))
+                _close(backend, _("Your {layer}'s outputs ({case})").format(
+                           layer=gk.layer, case=case), got.outputs,
                        expected[0], reference=reference, axes=("sequence", "step", "unit"),
-                       step_axis=1, hint=f"Each step must pass the previous {gk.state_text} "
-                       f"to self.cell, " + ("the first step starting from initial_state."
-                                            if with_state else "starting from zeros.")
-                       + f" Run check_{gk.kind}_cell first if it has not passed.")
+                       step_axis=1, hint=steps_hint.format(state=gk.state_text, kind=gk.kind))
             except CheckFailed:
                 if with_state:
                     _check_initial_state_used(backend, gk, got, reference_layer, x)
                 raise
             for k, part in enumerate(gk.parts):
-                _close(backend, f"Your {gk.layer}'s final {part} ({case})", got.final[k],
+                _close(backend, _("Your {layer}'s final {part} ({case})").format(
+                           layer=gk.layer, part=part, case=case), got.final[k],
                        expected[k][:, -1], reference=reference, axes=("sequence", "unit"),
                        hint=final_hint)
             if gradients:
-                _close(backend, f"The gradient with respect to x ({case})", got.grad_x,
-                       ref.grad_x, reference=reference, axes=("sequence", "step", "feature"),
-                       step_axis=1, hint=backend.grad_hint)
+                _close(backend, _("The gradient with respect to x ({case})").format(case=case),
+                       got.grad_x, ref.grad_x, reference=reference,
+                       axes=("sequence", "step", "feature"), step_axis=1, hint=backend.grad_hint)
                 if with_state:
                     for k, part in enumerate(gk.initial):
-                        _close(backend, f"The gradient with respect to initial_state's "
-                               f"{part} ({case})", got.grad_state[k], ref.grad_state[k],
+                        _close(backend, _("The gradient with respect to initial_state's {part} "
+                                          "({case})").format(part=part, case=case),
+                               got.grad_state[k], ref.grad_state[k],
                                reference=reference, axes=("sequence", "unit"),
                                hint=backend.grad_hint)
                 tracker.add(got.grad_params)
@@ -376,10 +393,10 @@ def _check_initial_state_used(backend: GatedBackend, gk: GatedKind, got: Any,
     from_zero = backend.run_gated_reference(reference_layer, gk.kind, x, zero).stacked()[0]
     if (got.outputs.shape == from_zero.shape
             and relative_error(got.outputs, from_zero) <= backend.tolerance):
-        raise CheckFailed(
-            f"Your {gk.layer} ignores initial_state: its outputs are those of a zero initial "
-            f"state; start the first step from the {gk.state_text} passed as initial_state."
-        )
+        raise CheckFailed(_(
+            "Your {layer} ignores initial_state: its outputs are those of a zero initial state; "
+            "start the first step from the {state} passed as initial_state."
+        ).format(layer=gk.layer, state=gk.state_text))
 
 
 def _padded_ids(rng: np.random.Generator, lengths: Sequence[int], vocab_size: int) -> np.ndarray:
@@ -410,34 +427,32 @@ def check_padding_invariance(
     model = backend.build(model_class, vocab_size, embed_size, hidden_size, num_classes)
     first = _padded_ids(rng, batches[0][0], vocab_size)
     logits = backend.run_classifier(model, first).output
-    assert_shape(f"The logits of your classifier for {len(first)} sequences", logits,
-                 (len(first), num_classes),
-                 hint="Return one score per class for each sequence, before any softmax.")
+    assert_shape(_("The logits of your classifier for {count} sequences").format(
+                     count=len(first)), logits, (len(first), num_classes),
+                 hint=N_("Return one score per class for each sequence, before any softmax."))
     backend.fill_parameters(model, lambda shape: rng.uniform(-0.5, 0.5, size=shape))
     for lengths, widths in batches:
         ids = _padded_ids(rng, lengths, vocab_size)
         if not np.all(np.isfinite(backend.run_classifier(model, ids).output)):
-            raise CheckFailed("Your classifier returns NaN or infinite logits for random weights.")
+            raise CheckFailed(_("Your classifier returns NaN or infinite logits for random "
+                                "weights."))
         found = neutral.find_padding_change(backend, model, ids, lengths, widths)
         if found is not None:
-            raise CheckFailed(
-                f"The logits of sequence {found.row} (length {found.length}) change when its "
-                f"batch is padded to length {found.width}: by {found.change:.1e} relative to the "
-                f"sequence alone (tolerance {backend.tolerance:.0e}). {backend.padding_hint}"
-            )
+            raise CheckFailed(_(
+                "The logits of sequence {row} (length {length}) change when its batch is padded "
+                "to length {width}: by {change:.1e} relative to the sequence alone (tolerance "
+                "{tol:.0e})."
+            ).format(row=found.row, length=found.length, width=found.width, change=found.change,
+                     tol=backend.tolerance) + f" {_(backend.padding_hint)}")
     if gradients:
         run = backend.run_classifier(model, first, rng.normal(size=(len(first), num_classes)))
-        neutral._check_gradients_present(backend, "classifier", run.grad_params)
+        neutral._check_gradients_present(backend, neutral.CLASSIFIER, run.grad_params)
 
 
 class GatedLessonChecks(PrecisionChecks):
     """Lesson 2's checks (LSTM and GRU cells and layers, padding) for one framework."""
 
     precise: GatedBackend
-
-    @staticmethod
-    def _scope(thorough: bool) -> str:
-        return ", on every shape, with the same gradients." if thorough else "."
 
     def _cell(self, gk: GatedKind, cell_class: type, load_function: Callable[[Any, Any], Any],
               thorough: bool) -> None:
@@ -447,10 +462,13 @@ class GatedLessonChecks(PrecisionChecks):
                              seed=5)
         else:
             note = self._run(check_gated_cell, gk, cell_class, load_function)
-        computes = "h and c" if gk.kind == "lstm" else "h"
-        print(f"✓ {gk.cell}, loaded by {_function_name(load_function)}, computes the same "
-              f"{computes} as {self.precise.gated_reference_names[gk.kind]} at every step"
-              + self._scope(thorough) + note)
+        computes = _("h and c") if gk.kind == "lstm" else "h"
+        passed = (_("✓ {cell}, loaded by {name}, computes the same {computes} as {reference} at "
+                    "every step, on every shape, with the same gradients.") if thorough
+                  else _("✓ {cell}, loaded by {name}, computes the same {computes} as "
+                         "{reference} at every step."))
+        print(passed.format(cell=gk.cell, name=_function_name(load_function), computes=computes,
+                            reference=self.precise.gated_reference_names[gk.kind]) + note)
 
     def _layer(self, gk: GatedKind, layer_class: type, load_function: Callable[[Any, Any], Any],
                thorough: bool) -> None:
@@ -460,8 +478,12 @@ class GatedLessonChecks(PrecisionChecks):
                              seed=6)
         else:
             note = self._run(check_gated_layer, gk, layer_class, load_function)
-        print(f"✓ {gk.layer} returns the same outputs and final {gk.state_text} as "
-              f"{self.precise.gated_reference_names[gk.kind]}" + self._scope(thorough) + note)
+        passed = (_("✓ {layer} returns the same outputs and final {state} as {reference}, on "
+                    "every shape, with the same gradients.") if thorough
+                  else _("✓ {layer} returns the same outputs and final {state} as "
+                         "{reference}."))
+        print(passed.format(layer=gk.layer, state=gk.state_text,
+                            reference=self.precise.gated_reference_names[gk.kind]) + note)
 
     def check_lstm_cell(self, cell_class: type, load_function: Callable[[Any, Any], Any], *,
                         thorough: bool = False) -> None:
@@ -491,5 +513,7 @@ class GatedLessonChecks(PrecisionChecks):
                              gradients=True, seed=7)
         else:
             note = self._run(check_padding_invariance, model_class)
-        trains = f" and it trains every {self.precise.parameter_word}." if thorough else "."
-        print("✓ The classifier's logits do not change when its batch is padded" + trains + note)
+        passed = (_("✓ The classifier's logits do not change when its batch is padded and it "
+                    "trains every {word}.") if thorough
+                  else _("✓ The classifier's logits do not change when its batch is padded."))
+        print(passed.format(word=_(self.precise.parameter_word)) + note)

@@ -11,6 +11,7 @@ from typing import Any
 
 from rnncourse.checks import rnn as neutral
 from rnncourse.checks.backend import Backend
+from rnncourse.i18n import _
 from rnncourse.quiet import check_quietly
 
 THOROUGH_SIZES = ((1, 1), (3, 4), (4, 4), (6, 3))
@@ -37,17 +38,13 @@ class PrecisionChecks:
         with check_quietly():
             used_fallback = neutral.with_precision_fallback(self.precise, self.fallback, check,
                                                             *args, **kwargs)
-        return "\n" + self.float32_note if used_fallback else ""
+        return "\n" + _(self.float32_note) if used_fallback else ""
 
 
 class LessonChecks(PrecisionChecks):
     """Lesson 1's checks (RNN cell, RNN layer, classifier, weight loading) for one framework."""
 
     precise: Backend
-
-    @staticmethod
-    def _scope(thorough: bool) -> str:
-        return " on every shape, with the same gradients." if thorough else "."
 
     def check_rnn_cell(self, cell_class: type, *, thorough: bool = False) -> None:
         """Check an RNN cell ``cell_class(input_size, hidden_size)`` against the built-in cell."""
@@ -56,8 +53,10 @@ class LessonChecks(PrecisionChecks):
                              batch_sizes=(1, 3, 8), gradients=True, seed=1)
         else:
             note = self._run(neutral.check_rnn_cell, cell_class)
-        print(f"✓ RNNCell computes the same states as {self.precise.reference_cell_name}"
-              + self._scope(thorough) + note)
+        passed = (_("✓ RNNCell computes the same states as {reference} on every shape, with "
+                    "the same gradients.") if thorough
+                  else _("✓ RNNCell computes the same states as {reference}."))
+        print(passed.format(reference=self.precise.reference_cell_name) + note)
 
     def check_rnn_layer(self, layer_class: type, *, thorough: bool = False) -> None:
         """Check an unrolled RNN ``layer_class(input_size, hidden_size)`` against the built-in."""
@@ -66,15 +65,19 @@ class LessonChecks(PrecisionChecks):
                              shapes=THOROUGH_SHAPES, gradients=True, seed=2)
         else:
             note = self._run(neutral.check_rnn_layer, layer_class)
-        print("✓ RNN returns the same outputs and final state as "
-              f"{self.precise.reference_layer_name}" + self._scope(thorough) + note)
+        passed = (_("✓ RNN returns the same outputs and final state as {reference} on every "
+                    "shape, with the same gradients.") if thorough
+                  else _("✓ RNN returns the same outputs and final state as {reference}."))
+        print(passed.format(reference=self.precise.reference_layer_name) + note)
 
     def check_classifier(self, model_class: type, *, thorough: bool = False) -> None:
         """Check ``model_class(vocab_size, embed_size, hidden_size, num_classes)``."""
         note = self._run(neutral.check_classifier, model_class, gradients=thorough,
                          seed=3 if thorough else 0)
-        trains = f" and trains every {self.precise.parameter_word}." if thorough else "."
-        print("✓ The classifier returns one logit per class, ignores padding" + trains + note)
+        passed = (_("✓ The classifier returns one logit per class, ignores padding and trains "
+                    "every {word}.") if thorough
+                  else _("✓ The classifier returns one logit per class, ignores padding."))
+        print(passed.format(word=_(self.precise.parameter_word)) + note)
 
     def check_weight_loading(self, cell_class: type, load_function: Callable[[Any, Any], Any],
                              *, thorough: bool = False) -> None:
@@ -84,5 +87,5 @@ class LessonChecks(PrecisionChecks):
                              sizes=LOADING_SIZES, shapes=LOADING_SHAPES, seed=4)
         else:
             note = self._run(neutral.check_weight_loading, cell_class, load_function)
-        print("✓ With the loaded weights your cell reproduces "
-              f"{self.precise.reference_layer_name} step by step." + note)
+        print(_("✓ With the loaded weights your cell reproduces {reference} step by "
+                "step.").format(reference=self.precise.reference_layer_name) + note)

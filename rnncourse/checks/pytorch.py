@@ -32,6 +32,7 @@ from rnncourse.checks.deep import DeepLessonChecks
 from rnncourse.checks.gated import GatedLessonChecks, float32_exact
 from rnncourse.checks.lesson import LessonChecks
 from rnncourse.errors import CheckFailed
+from rnncourse.i18n import N_, _
 from rnncourse.pytorch import Recurrent
 
 
@@ -48,7 +49,8 @@ def _default_dtype(dtype: torch.dtype) -> Iterator[None]:
 
 def _numpy(value: Any, what: str) -> np.ndarray:
     if not torch.is_tensor(value):
-        raise CheckFailed(f"{what} returned a {type(value).__name__}; it should return a tensor.")
+        raise CheckFailed(_("{what} returned a {type}; it should return a tensor.").format(
+            what=what, type=type(value).__name__))
     return value.detach().to("cpu", torch.float64).numpy()
 
 
@@ -58,15 +60,16 @@ class TorchBackend:
     framework = "PyTorch"
     reference_cell_name = "torch.nn.RNNCell"
     reference_layer_name = "torch.nn.RNN"
-    parameter_hint = (
+    # Hints are marked for the catalog here and translated where a message shows them.
+    parameter_hint = N_(
         "Create W, H and b in __init__ as torch.nn.Parameter so PyTorch can train them."
     )
-    grad_hint = (
+    grad_hint = N_(
         "Compute every step with torch operations on the tensors themselves (no .detach(), "
         ".data, .numpy(), .item() or torch.no_grad()) and use every parameter."
     )
-    parameter_word = "parameter"
-    loading_hint = (
+    parameter_word = N_("parameter")
+    loading_hint = N_(
         "nn.RNN stores weight_ih_l0 as (hidden, input), the transpose of W, likewise "
         "weight_hh_l0, and it has two biases (bias_ih_l0 and bias_hh_l0) that both add to b."
     )
@@ -82,7 +85,8 @@ class TorchBackend:
         with _default_dtype(self.dtype):
             module = cls(*args)
         if not isinstance(module, nn.Module):
-            raise CheckFailed(f"{cls.__name__} must be a subclass of torch.nn.Module.")
+            raise CheckFailed(_("{name} must be a subclass of {base}.").format(
+                name=cls.__name__, base="torch.nn.Module"))
         return module.to(self.dtype)
 
     def parameter_sizes(self, module: nn.Module) -> dict[str, int]:
@@ -100,7 +104,8 @@ class TorchBackend:
         module.zero_grad(set_to_none=True)
         loss = sum((out * self._tensor(g)).sum() for out, g in pairs)
         if not loss.requires_grad:
-            raise CheckFailed(f"No gradient flows through your {what}. {self.grad_hint}")
+            raise CheckFailed(_("No gradient flows through your {what}.").format(what=_(what))
+                              + f" {_(self.grad_hint)}")
         loss.backward()
         return {
             n: None if p.grad is None else p.grad.detach().to(torch.float64).numpy().copy()
@@ -129,7 +134,8 @@ class TorchBackend:
         with _default_dtype(self.dtype):
             result = layer(xt) if st is None else layer(xt, initial_state=st)
         if not (isinstance(result, tuple) and len(result) == 2):
-            raise CheckFailed("Your RNN's forward should return a pair (outputs, final_state).")
+            raise CheckFailed(_("Your RNN's {method} should return a pair (outputs, "
+                                "final_state).").format(method="forward"))
         outputs, final = result
         run = LayerRun(_numpy(outputs, "RNN.forward (outputs)"),
                        _numpy(final, "RNN.forward (final)"))
@@ -209,10 +215,10 @@ class TorchBackend:
     def assert_no_builtin_rnn(self, model: nn.Module, what: str) -> None:
         for name, module in model.named_modules():
             if isinstance(module, (nn.RNNBase, nn.RNNCellBase)):
-                raise CheckFailed(
-                    f"Your {what} uses PyTorch's {type(module).__name__} ({name!r}); the exercise "
-                    f"asks you to build it from your own code, without built-in recurrent layers."
-                )
+                raise CheckFailed(_(
+                    "Your {what} uses PyTorch's {layer} ({name}); the exercise asks you to "
+                    "build it from your own code, without built-in recurrent layers."
+                ).format(what=_(what), layer=type(module).__name__, name=repr(name)))
 
     # Lesson 2: gated cells (LSTM and GRU) ----------------------------------------------------
 
@@ -222,19 +228,20 @@ class TorchBackend:
 
     gated_reference_names = {"lstm": "torch.nn.LSTM", "gru": "torch.nn.GRU"}
     gated_loading_hints = {
-        "lstm": "nn.LSTM stacks its gates in the order i, f, g, o: weight_ih_l0 is "
-                "(4·hidden, input), the transpose of an (input, 4·hidden) W, weight_hh_l0 is "
-                "(4·hidden, hidden), and both biases, bias_ih_l0 and bias_hh_l0, add to every "
-                "gate.",
-        "gru": "nn.GRU stacks its gates in the order r, z, n: weight_ih_l0 is (3·hidden, input), "
-               "the transpose of an (input, 3·hidden) W, weight_hh_l0 is (3·hidden, hidden), "
-               "and of its two biases the n part of bias_hh_l0 stays inside r·(h·W_hn + b_hn).",
+        "lstm": N_("nn.LSTM stacks its gates in the order i, f, g, o: weight_ih_l0 is "
+                   "(4·hidden, input), the transpose of an (input, 4·hidden) W, weight_hh_l0 is "
+                   "(4·hidden, hidden), and both biases, bias_ih_l0 and bias_hh_l0, add to every "
+                   "gate."),
+        "gru": N_("nn.GRU stacks its gates in the order r, z, n: weight_ih_l0 is (3·hidden, "
+                  "input), the transpose of an (input, 3·hidden) W, weight_hh_l0 is (3·hidden, "
+                  "hidden), and of its two biases the n part of bias_hh_l0 stays inside "
+                  "r·(h·W_hn + b_hn)."),
     }
-    gated_parameter_hint = (
+    gated_parameter_hint = N_(
         "Create its weights in __init__ as torch.nn.Parameter (or nn.Linear layers) so PyTorch "
         "can train them."
     )
-    padding_hint = (
+    padding_hint = N_(
         "Pack the embedded batch with nn.utils.rnn.pack_padded_sequence(x, lengths, "
         "batch_first=True, enforce_sorted=False), lengths being each sequence's number of "
         "non-zero ids, so that the LSTM's h_n is the state at each sequence's last real token."
@@ -297,7 +304,8 @@ class TorchBackend:
             for t in range(x.shape[1]):
                 result = cell(xt[:, t], current if kind == "lstm" else current[0])
                 current = self._gated_parts(
-                    result, kind, f"Your {what}'s forward should return a pair (h_new, c_new).")
+                    result, kind, _("Your {what}'s {method} should return a pair (h_new, "
+                                    "c_new).").format(what=what, method="forward"))
                 tensors.append(current)
                 steps.append(tuple(
                     _numpy(v, f"{what}.forward" + (f" ({names[k]})" if names else ""))
@@ -323,7 +331,8 @@ class TorchBackend:
             else:
                 result = layer(xt, initial_state=tuple(st) if kind == "lstm" else st[0])
         final_text = "(h_T, c_T)" if kind == "lstm" else "h_T"
-        pair = f"Your {what}'s forward should return a pair (outputs, {final_text})."
+        pair = _("Your {what}'s {method} should return a pair (outputs, {final}).").format(
+            what=what, method="forward", final=final_text)
         if not (isinstance(result, tuple | list) and len(result) == 2):
             raise CheckFailed(pair)
         outputs, final = result
@@ -533,7 +542,7 @@ def _grad(t: torch.Tensor) -> np.ndarray:
 BACKEND = TorchBackend()
 #: Used only when the student's code creates float32 tensors itself (e.g. ``x.float()``).
 FLOAT32_BACKEND = TorchBackend(torch.float32, tolerance=1e-4)
-FLOAT32_NOTE = (
+FLOAT32_NOTE = N_(
     "  (Checked in float32, because your code makes float32 tensors itself; create new "
     "tensors with the input's dtype, e.g. x.new_zeros(...), to keep full precision.)"
 )

@@ -22,8 +22,18 @@ import numpy as np
 from rnncourse.checks.backend import Backend
 from rnncourse.checks.compare import assert_close, assert_shape
 from rnncourse.errors import CheckFailed
+from rnncourse.i18n import N_, _
 
 StepFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+#: The names of what Lesson 1 checks, as messages show them (translated where shown).
+RNN_LAYER, CLASSIFIER = N_("RNN layer"), N_("classifier")
+ONE_STEP = N_("RNN layer run for one step")
+
+
+class IgnoresState(CheckFailed):
+    """A step whose output does not depend on the previous state (told apart by type, since
+    the message is in the notebook's language)."""
 
 
 def _close(backend: Backend, *args: Any, **kwargs: Any) -> None:
@@ -48,15 +58,15 @@ def parameter_count_ok(count: int, input_size: int, hidden_size: int) -> bool:
 def _check_parameter_count(backend: Backend, module: Any, what: str, e: int, h: int) -> None:
     sizes = backend.parameter_sizes(module)
     if not sizes:
-        raise CheckFailed(f"Your {what} has no trainable parameters. {backend.parameter_hint}")
+        raise CheckFailed(_("Your {what} has no trainable parameters.").format(what=_(what))
+                          + f" {_(backend.parameter_hint)}")
     count = sum(sizes.values())
     if not parameter_count_ok(count, e, h):
         listed = ", ".join(f"{name} {size}" for name, size in sizes.items())
-        raise CheckFailed(
-            f"Your {what} with input size {e} and hidden size {h} has {count} parameters "
-            f"({listed}), but W ({e}×{h}), H ({h}×{h}) and b ({h}) make "
-            f"{e * h + h * h + h}."
-        )
+        raise CheckFailed(_(
+            "Your {what} with input size {e} and hidden size {h} has {count} parameters "
+            "({listed}), but W ({e}×{h}), H ({h}×{h}) and b ({h}) make {total}."
+        ).format(what=_(what), e=e, h=h, count=count, listed=listed, total=e * h + h * h + h))
 
 
 def effective_weights(
@@ -73,25 +83,26 @@ def effective_weights(
     x[1 : 1 + e] = np.eye(e)
     s[1 + e :] = np.eye(h)
     out = step(x, s)
-    assert_shape(f"The output of your {what}", out, (1 + e + h, h))
+    assert_shape(_("The output of your {what}").format(what=_(what)), out, (1 + e + h, h))
     if not np.all(np.isfinite(out)):
-        raise CheckFailed(f"Your {what} returns NaN or infinite values for small inputs.")
+        raise CheckFailed(_("Your {what} returns NaN or infinite values for small "
+                            "inputs.").format(what=_(what)))
     largest = float(np.max(np.abs(out)))
     if largest >= 1.0:
-        raise CheckFailed(
-            f"Your {what} returns values as large as {largest:.3g}, but tanh keeps every "
-            f"state strictly between -1 and 1: apply tanh to x·W + s·H + b."
-        )
+        raise CheckFailed(_(
+            "Your {what} returns values as large as {largest:.3g}, but tanh keeps every state "
+            "strictly between -1 and 1: apply tanh to x·W + s·H + b."
+        ).format(what=_(what), largest=largest))
     pre = np.arctanh(out)
     b = pre[0]
     w = pre[1 : 1 + e] - b
     hh = pre[1 + e :] - b
     if np.max(np.abs(w)) < 1e-12:
-        raise CheckFailed(f"Your {what} ignores its input x: the output does not change with x.")
+        raise CheckFailed(_("Your {what} ignores its input x: the output does not change with "
+                            "x.").format(what=_(what)))
     if np.max(np.abs(hh)) < 1e-12:
-        raise CheckFailed(
-            f"Your {what} ignores the previous state: the output does not change with the state."
-        )
+        raise IgnoresState(_("Your {what} ignores the previous state: the output does not "
+                             "change with the state.").format(what=_(what)))
     return w, hh, b
 
 
@@ -113,10 +124,9 @@ class _GradientTracker:
     def check(self, backend: Backend, what: str) -> None:
         for name, hit in self.reached.items():
             if not hit:
-                raise CheckFailed(
-                    f"The parameter {name!r} of your {what} receives no gradient. "
-                    f"{backend.grad_hint}"
-                )
+                raise CheckFailed(_("The parameter {name} of your {what} receives no "
+                                    "gradient.").format(name=repr(name), what=_(what))
+                                  + f" {_(backend.grad_hint)}")
 
 
 def _check_gradients_present(backend: Backend, what: str, grads: dict[str, Any]) -> None:
@@ -143,8 +153,9 @@ def check_rnn_cell(
     for e, h in sizes:
         cell = backend.build(cell_class, e, h)
         out = backend.run_cell(cell, np.zeros((2, e)), np.zeros((2, h))).output
-        assert_shape("RNNCell's output for a batch of 2", out, (2, h),
-                     hint="It should be the new state, one row of hidden_size values per example.")
+        assert_shape(N_("RNNCell's output for a batch of 2"), out, (2, h),
+                     hint=N_("It should be the new state, one row of hidden_size values per "
+                             "example."))
         _check_parameter_count(backend, cell, what, e, h)
         backend.assert_no_builtin_rnn(cell, what)
 
@@ -152,10 +163,9 @@ def check_rnn_cell(
         backend.fill_parameters(cell, lambda shape: np.zeros(shape))
         zero_out = backend.run_cell(cell, rng.normal(size=(3, e)), rng.normal(size=(3, h))).output
         if np.max(np.abs(zero_out)) > 1e-12:
-            raise CheckFailed(
-                f"With every parameter set to zero your RNNCell returns values up to "
-                f"{np.max(np.abs(zero_out)):.3g}, but tanh(x·0 + s·0 + 0) is 0."
-            )
+            raise CheckFailed(_("With every parameter set to zero your RNNCell returns values "
+                                "up to {largest:.3g}, but tanh(x·0 + s·0 + 0) is 0.").format(
+                largest=float(np.max(np.abs(zero_out)))))
 
         backend.fill_parameters(cell, _small_uniform(rng, e, h))
         w, hh, b = effective_weights(
@@ -166,15 +176,16 @@ def check_rnn_cell(
             g = rng.normal(size=(batch, h)) if gradients else None
             got = backend.run_cell(cell, x, s, g)
             ref = backend.reference_cell(w, hh, b, x, s, g)
-            _close(backend, f"RNNCell's new state (batch {batch}, input {e}, hidden {h})",
+            _close(backend, _("RNNCell's new state (batch {batch}, input {e}, hidden "
+                              "{h})").format(batch=batch, e=e, h=h),
                          got.output, ref.output, reference=backend.reference_cell_name,
                          axes=("example", "unit"),
-                         hint="The new state must be tanh(x·W + s·H + b).")
+                         hint=N_("The new state must be tanh(x·W + s·H + b)."))
             if gradients:
-                _close(backend, "The gradient of the loss with respect to x", got.grad_x,
+                _close(backend, N_("The gradient of the loss with respect to x"), got.grad_x,
                        ref.grad_x, reference=backend.reference_cell_name,
                        axes=("example", "feature"), hint=backend.grad_hint)
-                _close(backend, "The gradient of the loss with respect to the state",
+                _close(backend, N_("The gradient of the loss with respect to the state"),
                              got.grad_state, ref.grad_state, reference=backend.reference_cell_name,
                              axes=("example", "unit"), hint=backend.grad_hint)
                 _check_gradients_present(backend, what, got.grad_params)
@@ -196,15 +207,16 @@ def check_rnn_layer(
     call the layer without an initial state (zeros), with one, or both.
     """
     rng = np.random.default_rng(seed)
-    what = "RNN layer"
+    what = RNN_LAYER
     reference = backend.reference_layer_name
     for e, h in sizes:
         layer = backend.build(layer_class, e, h)
         first = backend.run_layer(layer, np.zeros((2, 3, e)), None)
-        assert_shape("The outputs of your RNN for a batch of 2 sequences of length 3",
-                     first.outputs, (2, 3, h), hint="Return (outputs, final_state), outputs "
-                     "holding the state after every step: (batch, steps, hidden_size).")
-        assert_shape("The final state of your RNN for a batch of 2", first.final, (2, h))
+        assert_shape(N_("The outputs of your RNN for a batch of 2 sequences of length 3"),
+                     first.outputs, (2, 3, h), hint=N_(
+                         "Return (outputs, final_state), outputs holding the state after every "
+                         "step: (batch, steps, hidden_size)."))
+        assert_shape(N_("The final state of your RNN for a batch of 2"), first.final, (2, h))
         _check_parameter_count(backend, layer, what, e, h)
         backend.assert_no_builtin_rnn(layer, what)
         backend.fill_parameters(layer, _small_uniform(rng, e, h))
@@ -213,14 +225,11 @@ def check_rnn_layer(
             return backend.run_layer(lay, x[:, None, :], s).final
 
         try:
-            w, hh, b = effective_weights(one_step, e, h, "RNN layer run for one step")
-        except CheckFailed as error:
-            if "ignores the previous state" in str(error):
-                raise CheckFailed(
-                    "Your RNN layer ignores initial_state: the final state after one step does "
-                    "not change when initial_state does."
-                ) from None
-            raise
+            w, hh, b = effective_weights(one_step, e, h, ONE_STEP)
+        except IgnoresState:
+            raise CheckFailed(_(
+                "Your RNN layer ignores initial_state: the final state after one step does not "
+                "change when initial_state does.")) from None
 
         tracker = _GradientTracker()
         for batch, steps in shapes:
@@ -231,23 +240,28 @@ def check_rnn_layer(
                 g_fin = rng.normal(size=(batch, h)) if gradients else None
                 got = backend.run_layer(layer, x, s0, g_out, g_fin)
                 ref = backend.reference_layer(w, hh, b, x, s0, g_out, g_fin)
-                case = f"batch {batch}, length {steps}, " + (
-                    "with an initial state" if with_state else "without an initial state")
-                _close(backend, f"Your RNN's outputs ({case})", got.outputs, ref.outputs,
-                             reference=reference, axes=("sequence", "step", "unit"), step_axis=1,
-                             hint="Each step must feed the previous state into the cell"
-                             + (" and the first step must start from initial_state."
-                                if with_state else ", starting from zeros."))
-                _close(backend, f"Your RNN's final state ({case})", got.final, ref.final,
-                             reference=reference, axes=("sequence", "unit"),
-                             hint="The final state is the state after the last step.")
+                case = (_("batch {batch}, length {steps}, with an initial state") if with_state
+                        else _("batch {batch}, length {steps}, without an initial state")).format(
+                    batch=batch, steps=steps)
+                _close(backend, _("Your RNN's outputs ({case})").format(case=case), got.outputs,
+                             ref.outputs, reference=reference, axes=("sequence", "step", "unit"),
+                             step_axis=1,
+                             hint=N_("Each step must feed the previous state into the cell and "
+                                     "the first step must start from initial_state.")
+                             if with_state else N_("Each step must feed the previous state into "
+                                                   "the cell, starting from zeros."))
+                _close(backend, _("Your RNN's final state ({case})").format(case=case), got.final,
+                             ref.final, reference=reference, axes=("sequence", "unit"),
+                             hint=N_("The final state is the state after the last step."))
                 if gradients:
-                    _close(backend, f"The gradient with respect to x ({case})", got.grad_x,
+                    _close(backend, _("The gradient with respect to x ({case})").format(
+                                     case=case), got.grad_x,
                                  ref.grad_x, reference=reference,
                                  axes=("sequence", "step", "feature"), step_axis=1,
                                  hint=backend.grad_hint)
                     if with_state:
-                        _close(backend, f"The gradient with respect to initial_state ({case})",
+                        _close(backend, _("The gradient with respect to initial_state "
+                                          "({case})").format(case=case),
                                      got.grad_state, ref.grad_state, reference=reference,
                                      axes=("sequence", "unit"), hint=backend.grad_hint)
                     tracker.add(got.grad_params)
@@ -266,7 +280,7 @@ def check_weight_loading(
 ) -> None:
     """Load a random framework RNN layer into the student's cell and compare the outputs."""
     rng = np.random.default_rng(seed)
-    name = getattr(load_function, "__name__", "your loading function")
+    name = getattr(load_function, "__name__", None) or _("your loading function")
     for e, h in sizes:
         layer = backend.random_reference_layer(e, h, rng)
         cell = backend.build(cell_class, e, h)
@@ -278,9 +292,9 @@ def check_weight_loading(
         except (CheckFailed, NotImplementedError):
             raise
         except Exception as error:  # the student's own error, shown with the layout hint
-            raise CheckFailed(
-                f"{name} raised {type(error).__name__} ({error}); {backend.loading_hint}"
-            ) from error
+            raise CheckFailed(_("{name} raised {error_type} ({error}); {hint}").format(
+                name=name, error_type=type(error).__name__, error=error,
+                hint=_(backend.loading_hint))) from error
         for batch, steps in shapes:
             x = rng.normal(size=(batch, steps, e))
             expected = backend.run_reference_object(layer, x)
@@ -290,8 +304,9 @@ def check_weight_loading(
                 state = backend.run_cell(cell, x[:, t], state).output
                 states.append(state)
             got = np.stack(states, axis=1)
-            _close(backend, f"After {name}, your cell unrolled over a batch of {batch} (input {e}, "
-                         f"hidden {h})", got, expected, reference=backend.reference_layer_name,
+            _close(backend, _("After {name}, your cell unrolled over a batch of {batch} (input "
+                              "{e}, hidden {h})").format(name=name, batch=batch, e=e, h=h),
+                         got, expected, reference=backend.reference_layer_name,
                          axes=("sequence", "step", "unit"), step_axis=1,
                          hint=backend.loading_hint)
 
@@ -349,20 +364,20 @@ def check_classifier(
     for row, length in enumerate(lengths):
         ids[row, :length] = rng.integers(2, vocab_size, size=length)
     logits = backend.run_classifier(model, ids).output
-    assert_shape("The logits of your classifier for 3 sequences", logits, (3, num_classes),
-                 hint="Return one score per class for each sequence, before any softmax.")
-    backend.assert_no_builtin_rnn(model, "classifier")
+    assert_shape(N_("The logits of your classifier for 3 sequences"), logits, (3, num_classes),
+                 hint=N_("Return one score per class for each sequence, before any softmax."))
+    backend.assert_no_builtin_rnn(model, CLASSIFIER)
     backend.fill_parameters(model, _small_uniform(rng, embed_size // 4, hidden_size // 4))
     change = find_padding_change(backend, model, ids, lengths, (7, 12))
     if change is not None:
-        raise CheckFailed(
-            f"The logits of sequence {change.row} (length {change.length}) change when its batch "
-            f"is padded to length {change.width}: classify from the state at each sequence's "
-            f"last real token (position length - 1), not from the last padded step."
-        )
+        raise CheckFailed(_(
+            "The logits of sequence {row} (length {length}) change when its batch is padded to "
+            "length {width}: classify from the state at each sequence's last real token "
+            "(position length - 1), not from the last padded step."
+        ).format(row=change.row, length=change.length, width=change.width))
     if gradients:
         run = backend.run_classifier(model, ids, rng.normal(size=(3, num_classes)))
-        _check_gradients_present(backend, "classifier", run.grad_params)
+        _check_gradients_present(backend, CLASSIFIER, run.grad_params)
 
 
 def looks_like_precision_mix(error: BaseException) -> bool:
@@ -393,10 +408,10 @@ def with_precision_fallback(
     return True
 
 
-def check_accuracy(accuracy: float, minimum: float, what: str = "test accuracy") -> None:
+def check_accuracy(accuracy: float, minimum: float, what: str = N_("test accuracy")) -> None:
     """Fail with one sentence when a trained model's accuracy is below ``minimum``."""
     if not np.isfinite(accuracy) or accuracy < minimum:
-        raise CheckFailed(
-            f"Your model's {what} is {accuracy:.4f}, below the {minimum:.2f} this exercise "
-            f"requires (4 classes: chance is 0.25); train it again or check the model."
-        )
+        raise CheckFailed(_(
+            "Your model's {what} is {accuracy:.4f}, below the {minimum:.2f} this exercise "
+            "requires (4 classes: chance is 0.25); train it again or check the model."
+        ).format(what=_(what), accuracy=accuracy, minimum=minimum))

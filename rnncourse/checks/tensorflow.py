@@ -30,6 +30,7 @@ from rnncourse.checks.deep import DeepLessonChecks
 from rnncourse.checks.gated import GatedLessonChecks, float32_exact
 from rnncourse.checks.lesson import LessonChecks
 from rnncourse.errors import CheckFailed
+from rnncourse.i18n import N_, _
 from rnncourse.quiet import native_stderr_silenced
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # honoured by part of TensorFlow's C++ log
@@ -63,7 +64,8 @@ def _default_dtype(dtype: str) -> Iterator[None]:
 
 def _numpy(value: Any, what: str) -> np.ndarray:
     if not (tf.is_tensor(value) or isinstance(value, np.ndarray | tf.Variable)):
-        raise CheckFailed(f"{what} returned a {type(value).__name__}; it should return a tensor.")
+        raise CheckFailed(_("{what} returned a {type}; it should return a tensor.").format(
+            what=what, type=type(value).__name__))
     return np.asarray(keras.ops.convert_to_numpy(value), dtype=np.float64)
 
 
@@ -83,13 +85,14 @@ class KerasBackend:
     framework = "TensorFlow"
     reference_cell_name = "keras.layers.SimpleRNNCell"
     reference_layer_name = "keras.layers.SimpleRNN"
-    parameter_hint = "Create W, H and b with self.add_weight so Keras can train them."
-    grad_hint = (
+    # Hints are marked for the catalog here and translated where a message shows them.
+    parameter_hint = N_("Create W, H and b with self.add_weight so Keras can train them.")
+    grad_hint = N_(
         "Compute every step with keras.ops or tf operations on the tensors themselves (no "
         ".numpy(), tf.stop_gradient or Python floats) and use every weight."
     )
-    parameter_word = "weight"
-    loading_hint = (
+    parameter_word = N_("weight")
+    loading_hint = N_(
         "SimpleRNN's get_weights() returns [kernel (input×hidden), recurrent_kernel "
         "(hidden×hidden), bias (hidden)]: the lesson's W, H and b, in that order."
     )
@@ -105,7 +108,8 @@ class KerasBackend:
         with _default_dtype(self.dtype):
             layer = cls(*args)
         if not isinstance(layer, keras.layers.Layer):
-            raise CheckFailed(f"{cls.__name__} must be a subclass of keras.layers.Layer.")
+            raise CheckFailed(_("{name} must be a subclass of {base}.").format(
+                name=cls.__name__, base="keras.layers.Layer"))
         return layer
 
     def parameter_sizes(self, module: keras.layers.Layer) -> dict[str, int]:
@@ -147,7 +151,8 @@ class KerasBackend:
                 tape.watch(st)
             result = layer(xt) if st is None else layer(xt, initial_state=st)
             if not (isinstance(result, tuple | list) and len(result) == 2):
-                raise CheckFailed("Your RNN's call should return a pair (outputs, final_state).")
+                raise CheckFailed(_("Your RNN's {method} should return a pair (outputs, "
+                                    "final_state).").format(method="call"))
             outputs, final = result
             values = (_numpy(outputs, "RNN.call (outputs)"), _numpy(final, "RNN.call (final)"))
             loss = None
@@ -234,11 +239,10 @@ class KerasBackend:
     def assert_no_builtin_rnn(self, model: keras.layers.Layer, what: str) -> None:
         for layer in model._flatten_layers(include_self=False, recursive=True):
             if isinstance(layer, BUILTIN_RECURRENT):
-                raise CheckFailed(
-                    f"Your {what} uses Keras' {type(layer).__name__} ({layer.name!r}); the "
-                    f"exercise asks you to build it from your own code, without built-in "
-                    f"recurrent layers."
-                )
+                raise CheckFailed(_(
+                    "Your {what} uses Keras' {layer} ({name}); the exercise asks you to build it "
+                    "from your own code, without built-in recurrent layers."
+                ).format(what=_(what), layer=type(layer).__name__, name=repr(layer.name)))
 
     # Lesson 2: gated cells (LSTM and GRU) ----------------------------------------------------
 
@@ -248,18 +252,18 @@ class KerasBackend:
 
     gated_reference_names = {"lstm": "keras.layers.LSTM", "gru": "keras.layers.GRU"}
     gated_loading_hints = {
-        "lstm": "keras.layers.LSTM's get_weights() returns kernel (input, 4·hidden), "
-                "recurrent_kernel (hidden, 4·hidden) and bias (4·hidden), already in the x·W "
-                "layout, with the gates in the order i, f, c (the candidate), o.",
-        "gru": "keras.layers.GRU's get_weights() returns kernel (input, 3·hidden), "
-               "recurrent_kernel (hidden, 3·hidden) and bias (2, 3·hidden), row 0 for the input "
-               "and row 1 for the recurrent part, with the gates in the order z, r, h (not r, z, "
-               "n).",
+        "lstm": N_("keras.layers.LSTM's get_weights() returns kernel (input, 4·hidden), "
+                   "recurrent_kernel (hidden, 4·hidden) and bias (4·hidden), already in the x·W "
+                   "layout, with the gates in the order i, f, c (the candidate), o."),
+        "gru": N_("keras.layers.GRU's get_weights() returns kernel (input, 3·hidden), "
+                  "recurrent_kernel (hidden, 3·hidden) and bias (2, 3·hidden), row 0 for the "
+                  "input and row 1 for the recurrent part, with the gates in the order z, r, h "
+                  "(not r, z, n)."),
     }
-    gated_parameter_hint = (
+    gated_parameter_hint = N_(
         "Create its weights with self.add_weight (or Dense layers) so Keras can train them."
     )
-    padding_hint = (
+    padding_hint = N_(
         "Give the Embedding mask_zero=True (or pass a mask to the LSTM), so that the LSTM skips "
         "the padding and its final state is the one at each sequence's last real token."
     )
@@ -330,7 +334,8 @@ class KerasBackend:
             for t in range(x.shape[1]):
                 result = cell(xt[:, t], current if kind == "lstm" else current[0])
                 current = self._gated_parts(
-                    result, kind, f"Your {what}'s call should return a pair (h_new, c_new).")
+                    result, kind, _("Your {what}'s {method} should return a pair (h_new, "
+                                    "c_new).").format(what=what, method="call"))
                 tensors.append(current)
                 steps.append(tuple(
                     _numpy(v, f"{what}.call" + (f" ({names[k]})" if names else ""))
@@ -353,7 +358,8 @@ class KerasBackend:
         xt = self._const(x)
         st = None if initial_state is None else [self._const(s) for s in initial_state]
         final_text = "(h_T, c_T)" if kind == "lstm" else "h_T"
-        pair = f"Your {what}'s call should return a pair (outputs, {final_text})."
+        pair = _("Your {what}'s {method} should return a pair (outputs, {final}).").format(
+            what=what, method="call", final=final_text)
         names = ("h_T", "c_T") if kind == "lstm" else ("h_T",)
         with _default_dtype(self.dtype), tf.GradientTape() as tape:
             tape.watch(xt)
@@ -579,7 +585,7 @@ class _RecordingRecurrent(Recurrent):
 BACKEND = KerasBackend()
 #: Used only when the student's code creates float32 tensors itself (e.g. ``tf.zeros``).
 FLOAT32_BACKEND = KerasBackend("float32", tolerance=1e-4)
-FLOAT32_NOTE = (
+FLOAT32_NOTE = N_(
     "  (Checked in float32, because your code makes float32 tensors itself, e.g. with tf.zeros "
     "or tf.one_hot; keras.ops functions or dtype=x.dtype keep the input's full precision.)"
 )

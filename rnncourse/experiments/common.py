@@ -17,6 +17,7 @@ from tqdm.auto import tqdm
 
 from rnncourse.data.encoded import EncodedSplit
 from rnncourse.data.memory import first_token_memory
+from rnncourse.plots import use_language_font
 
 __all__ = [
     "MEMORY_CLASSES",
@@ -175,6 +176,7 @@ def plot_memory_sweep(results: Mapping[str, Mapping[int, float]], *,
     """Test accuracy against the number of distractors T, one line per kind, chance dotted."""
     _check_results(results, "plot_memory_sweep")
     check_at_least("num_classes", num_classes, 2)
+    use_language_font()
     fig, ax = plt.subplots(figsize=(6.5, 3.8))
     for index, (kind, row) in enumerate(results.items()):
         lags = sorted(row)
@@ -198,6 +200,7 @@ def plot_gradient_norms(norms_by_kind: Mapping[str, np.ndarray], *,
     """
     if not norms_by_kind:
         raise ValueError("plot_gradient_norms needs the norms of at least one kind.")
+    use_language_font()
     fig, ax = plt.subplots(figsize=(6.5, 3.8))
     for index, (kind, norms) in enumerate(norms_by_kind.items()):
         norms = np.asarray(norms, dtype=np.float64)

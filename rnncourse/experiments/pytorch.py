@@ -29,6 +29,7 @@ from rnncourse.experiments.common import (
     plot_memory_sweep,
     run_memory_sweep,
 )
+from rnncourse.i18n import _
 from rnncourse.pytorch import make_loader, pick_device, seed_everything, train
 
 __all__ = [
@@ -198,4 +199,5 @@ def memory_sweep(kinds: Iterable[str] = ("rnn", "lstm", "gru"),
     show it with :func:`plot_memory_sweep` or :func:`memory_table`.
     """
     run = functools.partial(memory_accuracy, **kw)
-    return run_memory_sweep(run, kinds, distractors, desc="memory sweep (PyTorch)")
+    label = _("memory sweep ({framework})").format(framework="PyTorch")
+    return run_memory_sweep(run, kinds, distractors, desc=label)

@@ -26,6 +26,7 @@ from rnncourse.experiments.common import (
     plot_memory_sweep,
     run_memory_sweep,
 )
+from rnncourse.i18n import _
 from rnncourse.quiet import native_stderr_silenced
 from rnncourse.tensorflow import keras, make_dataset, pick_device, seed_everything, tf, train
 
@@ -191,4 +192,5 @@ def memory_sweep(kinds: Iterable[str] = ("rnn", "lstm", "gru"),
     show it with :func:`plot_memory_sweep` or :func:`memory_table`.
     """
     run = functools.partial(memory_accuracy, **kw)
-    return run_memory_sweep(run, kinds, distractors, desc="memory sweep (TensorFlow)")
+    label = _("memory sweep ({framework})").format(framework="TensorFlow")
+    return run_memory_sweep(run, kinds, distractors, desc=label)

@@ -22,7 +22,10 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-LANGUAGES = ("en", "ko")
+from rnncourse.i18n import LANGUAGES as I18N_LANGUAGES
+from rnncourse.i18n import check_language as i18n_check_language
+
+LANGUAGES = I18N_LANGUAGES
 KINDS = ("single", "multiple", "numeric")
 SALT = "rnncourse-quiz-v1"
 MAX_OPTIONS = 10
@@ -71,11 +74,7 @@ class Quiz:
 
 def check_language(language: str) -> str:
     """Return ``language`` if it is supported, else raise ValueError naming the valid ones."""
-    if language not in LANGUAGES:
-        raise ValueError(
-            f"Unknown language {language!r}; choose one of: {', '.join(LANGUAGES)}."
-        )
-    return language
+    return i18n_check_language(language)  # LanguageError is a ValueError
 
 
 # ---------------------------------------------------------------- hashing

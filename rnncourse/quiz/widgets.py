@@ -3,85 +3,93 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from rnncourse.quiz.bank import Question, Quiz, check_language, load_quiz
+from rnncourse.i18n import N_, gettext, resolve_language
+from rnncourse.quiz.bank import LANGUAGES, Question, Quiz, check_language, load_quiz
 from rnncourse.quiz.grading import is_answered, question_is_correct
 
-MESSAGES = {
-    "en": {
-        "right": "✓ Right",
-        "wrong": "✗ Not quite",
-        "unanswered": "Choose or type an answer first.",
-        "check": "Check",
-        "single": "Choose one answer.",
-        "multiple": "Choose all answers that apply.",
-        "numeric": "Type a number.",
-        "question": "Question",
-        "how": 'Answer in code with answer("{quiz}", "<question id>", <value>, language="en").',
-        "graded_single": "Choose one answer: write its option id as a string.",
-        "graded_multiple": "Choose all answers that apply: write a list of their option ids.",
-        "graded_numeric": "Write a number.",
-        "graded_how": (
-            "This quiz is graded, so it shows no right or wrong now. Write your answers in the "
-            "answers cell below, one entry per question id; they are checked when your "
-            "notebook is graded."
-        ),
-    },
-    "ko": {
-        "right": "✓ 정답입니다",
-        "wrong": "✗ 아쉽지만 틀렸습니다",
-        "unanswered": "먼저 답을 고르거나 입력하십시오.",
-        "check": "확인",
-        "single": "답을 하나 고르십시오.",
-        "multiple": "해당하는 답을 모두 고르십시오.",
-        "numeric": "숫자를 입력하십시오.",
-        "question": "문제",
-        "how": '코드로 답하려면 answer("{quiz}", "<문제 id>", <값>, language="ko")를 쓰십시오.',
-        "graded_single": "답을 하나 고르고 그 보기의 id를 문자열로 쓰십시오.",
-        "graded_multiple": "해당하는 답을 모두 고르고 그 보기들의 id를 리스트로 쓰십시오.",
-        "graded_numeric": "숫자로 쓰십시오.",
-        "graded_how": (
-            "채점되는 퀴즈이므로 지금은 정답 여부를 보여 주지 않습니다. 아래 answers 셀에 문제 "
-            "id마다 답을 하나씩 쓰십시오. 답은 노트북을 채점할 때 확인합니다."
-        ),
-    },
+#: The widget's texts in English; :func:`messages` gives them in any language (the Korean
+#: ones live in the library's catalog, rnncourse/locale/ko/LC_MESSAGES/rnncourse.po).
+ENGLISH = {
+    "right": N_("✓ Right"),
+    "wrong": N_("✗ Not quite"),
+    "unanswered": N_("Choose or type an answer first."),
+    "check": N_("Check"),
+    "single": N_("Choose one answer."),
+    "multiple": N_("Choose all answers that apply."),
+    "numeric": N_("Type a number."),
+    "question": N_("Question"),
+    "how": N_('Answer in code with answer("{quiz}", "<question id>", <value>).'),
+    "graded_single": N_("Choose one answer: write its option id as a string."),
+    "graded_multiple": N_("Choose all answers that apply: write a list of their option ids."),
+    "graded_numeric": N_("Write a number."),
+    "graded_how": N_(
+        "This quiz is graded, so it shows no right or wrong now. Write your answers in the "
+        "answers cell below, one entry per question id; they are checked when your "
+        "notebook is graded."
+    ),
 }
+
+
+def messages(language: str | None = None) -> dict[str, str]:
+    """The widget's texts in ``language`` (default: the notebook's)."""
+    return {key: gettext(text, language) for key, text in ENGLISH.items()}
+
+
+class _ByLanguage(Mapping[str, dict[str, str]]):
+    """``MESSAGES[language][key]``, read from the catalogs when asked."""
+
+    def __getitem__(self, language: str) -> dict[str, str]:
+        return messages(check_language(language))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(LANGUAGES)
+
+    def __len__(self) -> int:
+        return len(LANGUAGES)
+
+
+MESSAGES: Mapping[str, dict[str, str]] = _ByLanguage()
 
 
 def feedback(quiz: Quiz, question: Question, value: Any, language: str) -> str:
     """The feedback sentence plus the explanation, or a request to answer first."""
-    messages = MESSAGES[check_language(language)]
+    texts = messages(check_language(language))
     if not is_answered(value):
-        return messages["unanswered"]
+        return texts["unanswered"]
     verdict = "right" if question_is_correct(quiz.id, question, value) else "wrong"
-    return f"{messages[verdict]}. {question.explanation[language]}"
+    return f"{texts[verdict]}. {question.explanation[language]}"
 
 
-def answer(name: str, question_id: str, value: Any, language: str = "en") -> str:
-    """Text-mode answering: the feedback sentence plus the explanation."""
-    check_language(language)
+def answer(name: str, question_id: str, value: Any, language: str | None = None) -> str:
+    """Text-mode answering: the feedback sentence plus the explanation.
+
+    ``language`` defaults to the notebook's (:func:`rnncourse.i18n.set_language`), as in
+    every function here."""
+    language = resolve_language(language)
     quiz = load_quiz(name)
     return feedback(quiz, quiz.question(question_id), value, language)
 
 
-def format_quiz(name: str, language: str = "en", graded: bool = False) -> str:
+def format_quiz(name: str, language: str | None = None, graded: bool = False) -> str:
     """The whole quiz as readable text, with option letters.
 
     ``graded=True`` is for a graded quiz: it tells how to write each answer in the ``answers``
     cell instead of how to get feedback, and shows nothing that depends on the key."""
-    check_language(language)
+    language = resolve_language(language)
     quiz = load_quiz(name)
-    messages = MESSAGES[language]
+    texts = messages(language)
     lines = [quiz.title[language], "=" * len(quiz.title[language]), ""]
     for number, question in enumerate(quiz.questions, start=1):
-        lines.append(f"{messages['question']} {number} [{question.id}]: "
+        lines.append(f"{texts['question']} {number} [{question.id}]: "
                      f"{question.prompt[language]}")
-        hint = messages[f"graded_{question.kind}" if graded else question.kind]
+        hint = texts[f"graded_{question.kind}" if graded else question.kind]
         lines.append(f"  ({hint})")
         lines += [f"  {o.id}) {o.text[language]}" for o in question.options]
         lines.append("")
-    lines.append(messages["graded_how"] if graded else messages["how"].format(quiz=quiz.id))
+    lines.append(texts["graded_how"] if graded else texts["how"].format(quiz=quiz.id))
     return "\n".join(lines)
 
 
@@ -99,12 +107,12 @@ def widgets_available() -> bool:
 class QuestionWidget:
     """One question's widgets; tests drive it with ``select``, ``check`` and ``feedback_text``."""
 
-    def __init__(self, quiz: Quiz, question: Question, language: str = "en") -> None:
+    def __init__(self, quiz: Quiz, question: Question, language: str | None = None) -> None:
         import ipywidgets as w
 
         self.quiz, self.question = quiz, question
-        self.language = check_language(language)
-        messages = MESSAGES[language]
+        self.language = language = resolve_language(language)
+        texts = messages(language)
         self.feedback_text = ""
         self.prompt = w.HTML(f"<b>{html.escape(question.prompt[language])}</b>")
         if question.kind == "single":
@@ -119,8 +127,8 @@ class QuestionWidget:
             }
             self.input = w.VBox(list(self.checkboxes.values()))
         else:
-            self.input = w.Text(placeholder=messages["numeric"])
-        self.button = w.Button(description=messages["check"])
+            self.input = w.Text(placeholder=texts["numeric"])
+        self.button = w.Button(description=texts["check"])
         self.button.on_click(lambda _button: self.check())
         self.feedback = w.HTML("")
         self.box = w.VBox([self.prompt, self.input, self.button, self.feedback])
@@ -153,9 +161,9 @@ class QuestionWidget:
         return self.feedback_text
 
 
-def quiz_widgets(name: str, language: str = "en") -> list[QuestionWidget]:
+def quiz_widgets(name: str, language: str | None = None) -> list[QuestionWidget]:
     """One :class:`QuestionWidget` per question, without displaying them."""
-    check_language(language)
+    language = resolve_language(language)
     quiz = load_quiz(name)
     return [QuestionWidget(quiz, q, language) for q in quiz.questions]
 
@@ -171,13 +179,15 @@ def display_bundle(box: Any, text: str) -> dict[str, Any]:
 
 
 def show_quiz(
-    name: str, language: str = "en", interactive: bool | None = None, graded: bool = False
+    name: str, language: str | None = None, interactive: bool | None = None,
+    graded: bool = False,
 ) -> list[QuestionWidget] | None:
     """Display the quiz: widgets in a notebook, else (or with interactive=False) plain text.
 
     With ``graded=True`` it always prints the questions and how to write the answers, and never
-    a verdict or an explanation (no widgets, no Check button): for quizzes nbgrader grades."""
-    check_language(language)
+    a verdict or an explanation (no widgets, no Check button): for quizzes nbgrader grades.
+    ``language`` defaults to the one the notebook chose with ``set_language``."""
+    language = resolve_language(language)
     if graded:
         print(format_quiz(name, language, graded=True))
         return None

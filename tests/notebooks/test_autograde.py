@@ -1,7 +1,15 @@
-"""Real nbgrader runs over the course's config: full marks for solutions, zero for stubs."""
+"""The whole course autograded: nbgrader's own commands, and `rnncourse grade` in parallel.
+
+Lesson 1 (PyTorch) goes through nbgrader's commands one by one, as the README's instructor
+section shows them; every other lesson is graded by `rnncourse grade` with two workers
+(Lesson 1 PyTorch is graded that way by tests/grading/, among its broken submissions).
+Every lesson is also handed in from the Korean edition, solved: one nbgrader config grades
+both editions, and the same code gets the same score.
+"""
 
 from __future__ import annotations
 
+import csv
 import shutil
 import subprocess
 import sys
@@ -11,10 +19,14 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from rnncourse.release import nbgrader_env
+from rnncourse.grading.run import grade_class
+from rnncourse.i18n.editions import edition_dir
+from rnncourse.release import RELEASE_DIR, nbgrader_env
 from tests.notebooks.helpers import LESSONS, max_points, solved
 
 pytestmark = pytest.mark.nbgrader
+NATIVE = "01-rnn-pytorch"
+PARALLEL = [lesson for lesson in LESSONS if lesson != NATIVE]
 
 
 def nbgrader(course: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -26,58 +38,101 @@ def nbgrader(course: Path, *args: str, env: dict[str, str]) -> subprocess.Comple
     )
 
 
+def hand_in(folder: Path, lesson: str, repo: Path, *, korean_only: bool = False) -> None:
+    """A class for ``lesson`` in ``folder``: solved and untouched English notebooks, and the
+    Korean edition solved (only that one when ``korean_only``)."""
+    released = repo / RELEASE_DIR / lesson / f"{lesson}.ipynb"
+    korean = repo / edition_dir("ko") / lesson / f"{lesson}.ipynb"
+    source = repo / "solutions" / lesson / f"{lesson}.ipynb"
+    class_ = [("solver-ko", solved(korean, source))]
+    if not korean_only:
+        class_ += [("solver", solved(released, source)),
+                   ("untouched", nbformat.read(released, as_version=4))]
+    for student, notebook in class_:
+        (folder / student / lesson).mkdir(parents=True)
+        nbformat.write(notebook, folder / student / lesson / f"{lesson}.ipynb")
+
+
 @pytest.fixture(scope="module")
-def graded_course(repo, shared_ag_news, tmp_path_factory):
-    """A copy of the course where two students handed in every lesson, autograded."""
+def native_course(repo, shared_ag_news, tmp_path_factory):
+    """A copy of the course where Lesson 1 went through nbgrader's own commands."""
     course = tmp_path_factory.mktemp("course")
-    for folder in ("solutions", "lessons", "autograder"):
+    for folder in ("solutions", "autograder"):
         shutil.copytree(repo / folder, course / folder,
                         ignore=shutil.ignore_patterns("gradebook.db", "__pycache__"))
     env = {**nbgrader_env(), "RNNCOURSE_DATA": str(shared_ag_news)}
     env.pop("RNNCOURSE_QUICK", None)  # nbgrader's own NBGRADER_EXECUTION must switch it on
-    for lesson in LESSONS:
-        result = nbgrader(course, "generate_assignment", lesson, "--force", env=env)
+    result = nbgrader(course, "generate_assignment", NATIVE, "--force", env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    hand_in(course / "submitted", NATIVE, repo)
+    shutil.rmtree(course / "submitted" / "solver-ko")
+    for command in ("autograde", "generate_feedback"):
+        result = nbgrader(course, command, NATIVE, env=env)
         assert result.returncode == 0, result.stderr[-2000:]
-        for student, notebook in (
-            ("solver", solved(course / "lessons" / lesson / f"{lesson}.ipynb",
-                              course / "solutions" / lesson / f"{lesson}.ipynb")),
-            ("untouched", nbformat.read(course / "lessons" / lesson / f"{lesson}.ipynb", 4)),
-        ):
-            folder = course / "submitted" / student / lesson
-            folder.mkdir(parents=True)
-            nbformat.write(notebook, folder / f"{lesson}.ipynb")
-        result = nbgrader(course, "autograde", lesson, env=env)
-        assert result.returncode == 0, result.stderr[-2000:]
-        result = nbgrader(course, "generate_feedback", lesson, env=env)
-        assert result.returncode == 0, result.stderr[-2000:]
+    result = nbgrader(course, "export", f"--to={course / 'grades.csv'}", env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
     return course
 
 
-@pytest.mark.parametrize("lesson", LESSONS)
-def test_solutions_get_full_marks(graded_course, lesson):
-    with Gradebook(f"sqlite:///{graded_course / 'gradebook.db'}") as gradebook:
-        notebook = gradebook.find_submission_notebook(lesson, lesson, "solver")
-        scores = {grade.name: (grade.score, grade.max_score) for grade in notebook.grades}
-        top = max_points(graded_course / "solutions" / lesson / f"{lesson}.ipynb")
-        assert notebook.max_score == top
-        assert all(score == most for score, most in scores.values()), scores
-        assert notebook.score == top
+def test_nbgrader_commands_give_full_marks_and_zero(native_course):
+    with Gradebook(f"sqlite:///{native_course / 'gradebook.db'}") as gradebook:
+        solver = gradebook.find_submission_notebook(NATIVE, NATIVE, "solver")
+        untouched = gradebook.find_submission_notebook(NATIVE, NATIVE, "untouched")
+        top = max_points(native_course / "solutions" / NATIVE / f"{NATIVE}.ipynb")
+        assert (solver.score, solver.max_score, untouched.score) == (top, top, 0)
+        assert all(grade.score == grade.max_score for grade in solver.grades)
+    exported = {row["student_id"]: float(row["score"])
+                for row in csv.DictReader((native_course / "grades.csv").open())}
+    assert exported == {"solver": top, "untouched": 0.0}
+    feedback = native_course / "feedback" / "solver" / NATIVE / f"{NATIVE}.html"
+    assert "on every shape" in feedback.read_text()  # the hidden tests ran
+
+
+@pytest.fixture(scope="module")
+def parallel_results(repo, shared_ag_news, tmp_path_factory):
+    """lesson -> (results folder, {student: result}) after `rnncourse grade --workers 2`."""
+    base = tmp_path_factory.mktemp("parallel")
+    graded = {}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RNNCOURSE_DATA", str(shared_ag_news))
+        patch.delenv("RNNCOURSE_QUICK", raising=False)
+        for lesson in LESSONS:
+            hand_in(base / "submitted", lesson, repo, korean_only=lesson == NATIVE)
+            run = grade_class(repo, lesson, base / "submitted", base / "graded" / lesson,
+                              workers=2, progress=False, say=lambda line: None)
+            graded[lesson] = (run.out, {r.student: r for r in run.results})
+    return graded
+
+
+@pytest.mark.parametrize("lesson", PARALLEL)
+def test_solutions_get_full_marks_in_parallel_grading(parallel_results, repo, lesson):
+    out, results = parallel_results[lesson]
+    solver = results["solver"]
+    top = max_points(repo / "solutions" / lesson / f"{lesson}.ipynb")
+    assert (solver.total, solver.max_total, solver.status) == (top, top, "graded")
+    assert not solver.flags and not solver.problems, solver
+    feedback = out / "feedback" / "solver" / lesson / f"{lesson}.html"
+    assert "on every shape" in feedback.read_text()
+
+
+@pytest.mark.parametrize("lesson", PARALLEL)
+def test_untouched_notebooks_get_zero_without_crashing(parallel_results, lesson):
+    out, results = parallel_results[lesson]
+    untouched = results["untouched"]
+    assert (untouched.total, untouched.status) == (0, "graded")
+    assert set(untouched.scores) == set(results["solver"].scores)
+    feedback = out / "feedback" / "untouched" / lesson / f"{lesson}.html"
+    assert "NotImplementedError" in feedback.read_text()
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
-def test_untouched_notebooks_get_zero_without_crashing(graded_course, lesson):
-    with Gradebook(f"sqlite:///{graded_course / 'gradebook.db'}") as gradebook:
-        notebook = gradebook.find_submission_notebook(lesson, lesson, "untouched")
-        assert len(notebook.grades) == len(
-            gradebook.find_submission_notebook(lesson, lesson, "solver").grades)
-        assert notebook.score == 0
-        assert notebook.max_score == max_points(
-            graded_course / "solutions" / lesson / f"{lesson}.ipynb")
-
-
-@pytest.mark.parametrize("lesson", LESSONS)
-def test_feedback_shows_hidden_tests_and_failures(graded_course, lesson):
-    solver = graded_course / "feedback" / "solver" / lesson / f"{lesson}.html"
-    untouched = graded_course / "feedback" / "untouched" / lesson / f"{lesson}.html"
-    assert "on every shape" in solver.read_text()  # the hidden tests ran
-    assert "NotImplementedError" in untouched.read_text()
+def test_a_korean_submission_scores_as_the_english_one(parallel_results, repo, lesson):
+    out, results = parallel_results[lesson]
+    korean = results["solver-ko"]
+    top = max_points(repo / "solutions" / lesson / f"{lesson}.ipynb")
+    assert (korean.total, korean.max_total, korean.flags) == (top, top, [])
+    if "solver" in results:
+        assert korean.scores == results["solver"].scores
+    page = (out / "feedback" / "solver-ko" / lesson / f"{lesson}.html").read_text("utf-8")
+    assert "set_language(&quot;ko&quot;)" in page or 'set_language("ko")' in page
+    assert "사용하는 장치는" in page  # the device line, printed in Korean while grading

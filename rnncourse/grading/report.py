@@ -1,0 +1,79 @@
+"""What the instructor reads: the grades CSV, the merged gradebook and the final summary."""
+
+from __future__ import annotations
+
+import csv
+import io
+import statistics
+import warnings
+from collections.abc import Iterable
+from pathlib import Path
+
+from nbgrader.api import Gradebook
+from sqlalchemy.exc import SAWarning
+
+from rnncourse.grading.worker import Result, write_atomic
+
+
+def write_csv(path: Path, results: Iterable[Result], grade_ids: list[str]) -> None:
+    """student, assignment, one column per graded cell, total, max, status and reasons."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["student", "assignment", *grade_ids, "total", "max", "status",
+                     "needs_look", "reasons"])
+    for result in sorted(results, key=lambda r: r.student):
+        writer.writerow([result.student, result.assignment,
+                         *(f"{result.scores.get(g, 0.0):g}" for g in grade_ids),
+                         f"{result.total:g}", f"{result.max_total:g}", result.status,
+                         "yes" if needs_look(result) else "",
+                         " | ".join(result.problems + result.flags + result.notes)])
+    write_atomic(path, buffer.getvalue().encode("utf-8"))
+
+
+def needs_look(result: Result) -> bool:
+    """True when the instructor should open this submission: a failure or a tampering flag."""
+    return result.status != "graded" or bool(result.flags) or bool(result.problems)
+
+
+def record_in_gradebook(url: str, result: Result) -> None:
+    """Write one result into the merged nbgrader gradebook (``nbgrader export`` reads it)."""
+    with Gradebook(url) as gradebook, warnings.catch_warnings():
+        # nbgrader's own update_or_create_submission trips SQLAlchemy autoflush warnings.
+        warnings.simplefilter("ignore", SAWarning)
+        gradebook.update_or_create_student(result.student)
+        gradebook.update_or_create_submission(result.assignment, result.student)
+        notebook = gradebook.find_submission_notebook(result.assignment, result.assignment,
+                                                      result.student)
+        for grade in notebook.grades:
+            if grade.name in result.scores:
+                grade.auto_score = result.scores[grade.name]
+                grade.needs_manual_grade = False
+        notebook.flagged = needs_look(result)
+        gradebook.db.commit()
+
+
+def summary(results: list[Result], grade_ids: list[str], *, seconds: float, workers: int,
+            newly_graded: int) -> str:
+    """The text printed at the end of a run."""
+    lines = [f"Graded {newly_graded} submission(s) in {seconds:.0f} s with {workers} worker(s)"
+             + (f" ({seconds / newly_graded:.1f} s per notebook)." if newly_graded else ".")]
+    if not results:
+        return "\n".join(lines)
+    assignment = results[0].assignment
+    totals = [r.total for r in results]
+    lines.append(f"{assignment}: {len(results)} student(s), mean {statistics.mean(totals):.2f} of "
+                 f"{results[0].max_total:g}; {sum(r.status == 'graded' for r in results)} graded "
+                 f"by nbgrader, {sum(r.status != 'graded' for r in results)} failed.")
+    width = max(len(g) for g in grade_ids) if grade_ids else 10
+    lines.append("Mean score per exercise:")
+    for grade_id in grade_ids:
+        scores = [r.scores.get(grade_id, 0.0) for r in results]
+        lines.append(f"  {grade_id:<{width}}  {statistics.mean(scores):.2f} / "
+                     f"{results[0].max_scores.get(grade_id, 0):g}")
+    look = [r for r in results if needs_look(r)]
+    lines.append(f"Needs a manual look: {len(look) or 'nobody'}")
+    for result in sorted(look, key=lambda r: r.student):
+        reasons = result.problems + result.flags
+        lines.append(f"  {result.student} ({result.total:g}/{result.max_total:g}): "
+                     + " ".join(reasons))
+    return "\n".join(lines)

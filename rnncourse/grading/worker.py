@@ -1,0 +1,271 @@
+"""Grade one submission with nbgrader in a worker's own course directory.
+
+Each worker owns a private copy of the course (the assignment's source, the nbgrader
+config and a gradebook made by ``generate_assignment``), so workers never share a SQLite
+gradebook; results are merged by the one thread that writes the ledger
+(:mod:`rnncourse.grading.run`).
+"""
+
+from __future__ import annotations
+
+import html
+import secrets
+import shutil
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook
+
+from rnncourse.grading.inspection import (
+    cell_changes,
+    imported_course_names,
+    probe_cell,
+    probe_findings,
+    suspicious_code,
+)
+from rnncourse.grading.intake import Submission
+from rnncourse.grading.sandbox import Outcome, Running, run_limited
+from rnncourse.release import CONFIG, SOURCE_DIR, nbgrader_env
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one notebook may use."""
+
+    cell_seconds: int = 600
+    notebook_seconds: int = 1800
+    memory_bytes: int = 4 * 2**30
+    #: CPU threads for the kernel's math libraries; grading N notebooks at once on C cores
+    #: wants C // N each (PyTorch and TensorFlow otherwise each take every core, and two
+    #: kernels fighting over 2 cores run several times slower than one after the other).
+    threads: int | None = None
+
+
+@dataclass
+class Result:
+    """One graded submission: what goes into the ledger, the CSV and the gradebook."""
+
+    student: str
+    assignment: str
+    digest: str
+    #: ``"graded"`` when nbgrader graded it, ``"failed"`` when it earned zero by failing.
+    status: str
+    scores: dict[str, float]
+    max_scores: dict[str, float]
+    #: Why points were lost outside the tests (time, memory, a dead kernel, no notebook).
+    problems: list[str] = field(default_factory=list)
+    #: Tampering the instructor should look at.
+    flags: list[str] = field(default_factory=list)
+    #: Everything else worth knowing (renamed notebook, extra files, deleted locked cells).
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def total(self) -> float:
+        return sum(self.scores.values())
+
+    @property
+    def max_total(self) -> float:
+        return sum(self.max_scores.values())
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+class Worker:
+    """A private nbgrader course for one assignment, grading one submission at a time."""
+
+    def __init__(self, folder: Path, template: Path, assignment: str, limits: Limits,
+                 running: Running | None = None) -> None:
+        self.folder, self.assignment = folder, assignment
+        self.limits, self.running = limits, running
+        if folder.exists():
+            shutil.rmtree(folder)
+        shutil.copytree(template / SOURCE_DIR / assignment, folder / SOURCE_DIR / assignment)
+        shutil.copytree(template / CONFIG.parent, folder / CONFIG.parent)
+        shutil.copy(template / "gradebook.db", folder / "gradebook.db")
+        self.released = nbformat.read(template_notebook(template, assignment), as_version=4)
+        self.max_scores = max_scores(self.released)
+
+    def _nbgrader(self, *args: str, seconds: float) -> Outcome:
+        command = [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={self.folder}",
+                   f"--CourseDirectory.db_url=sqlite:///{self.folder / 'gradebook.db'}"]
+        env = nbgrader_env()
+        if self.limits.threads:
+            threads = str(self.limits.threads)
+            for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                         "TF_NUM_INTRAOP_THREADS"):
+                env[name] = threads
+            env["TF_NUM_INTEROP_THREADS"] = "1"
+        return run_limited(command, cwd=self.folder / CONFIG.parent, env=env,
+                           seconds=seconds, memory_bytes=self.limits.memory_bytes,
+                           running=self.running)
+
+    def _failed(self, submission: Submission, problem: str, started: float,
+                **extra: list[str]) -> Result:
+        return Result(student=submission.student, assignment=self.assignment,
+                      digest=submission.digest, status="failed",
+                      scores=dict.fromkeys(self.max_scores, 0.0),
+                      max_scores=dict(self.max_scores), problems=[problem],
+                      notes=list(submission.notes), seconds=time.monotonic() - started, **extra)
+
+    def grade(self, submission: Submission, out: Path) -> Result:
+        """Autograde ``submission``, write its feedback and graded notebook under ``out``."""
+        started = time.monotonic()
+        name = f"{self.assignment}.ipynb"
+        if submission.notebook is None:
+            result = self._failed(submission, "No notebook was graded.", started)
+            result.notes = [n for n in submission.notes if n != result.problems[0]]
+            return self._finish(result, out)
+        try:
+            notebook = nbformat.reads(submission.notebook.decode("utf-8"), as_version=4)
+            nbformat.validate(notebook)
+        except Exception as error:  # any way a file can fail to be a notebook
+            reason = str(error).strip().splitlines()[0][:200] if str(error).strip() else type(
+                error).__name__
+            return self._finish(self._failed(
+                submission, f"The notebook could not be read ({reason}).", started), out)
+        flags = suspicious_code(notebook, self.released)
+        notes = list(submission.notes) + [
+            n for n in cell_changes(notebook, self.released) if "deleted" in n]
+        flags = [n for n in cell_changes(notebook, self.released) if "edited" in n] + flags
+        nonce = secrets.token_hex(8)
+        notebook.cells.append(probe_cell(nonce, imported_course_names(self.released)))
+
+        for step in ("submitted", "autograded", "feedback"):
+            shutil.rmtree(self.folder / step / submission.student, ignore_errors=True)
+        target = self.folder / "submitted" / submission.student / self.assignment / name
+        target.parent.mkdir(parents=True)
+        nbformat.write(notebook, target)
+
+        outcome = self._nbgrader(
+            "autograde", self.assignment, "--student", submission.student, "--force",
+            f"--Execute.timeout={self.limits.cell_seconds}",
+            seconds=self.limits.notebook_seconds)
+        graded_path = self.folder / "autograded" / submission.student / self.assignment / name
+        problem = _failure(outcome, self.limits, graded_path.exists())
+        if problem:
+            return self._finish(self._failed(submission, problem, started, flags=flags), out)
+
+        graded = nbformat.read(graded_path, as_version=4)
+        problems = _cell_timeouts(graded, self.limits.cell_seconds)
+        flags += probe_findings(graded, nonce, ran_to_end=not _kernel_stopped(graded))
+        scores = self._scores(submission.student)
+        result = Result(student=submission.student, assignment=self.assignment,
+                        digest=submission.digest, status="graded", scores=scores,
+                        max_scores=dict(self.max_scores), problems=problems, flags=flags,
+                        notes=notes, seconds=0.0)
+        feedback = self._nbgrader("generate_feedback", self.assignment, "--student",
+                                  submission.student, "--force", seconds=300)
+        made = self.folder / "feedback" / submission.student / self.assignment / f"{name[:-6]}.html"
+        if feedback.returncode != 0 or not made.exists():
+            result.notes.append("nbgrader could not write the feedback; a summary page was "
+                                "written instead.")
+        else:
+            _publish(made, out / "feedback" / submission.student / self.assignment / made.name)
+        _publish(graded_path, out / "autograded" / submission.student / self.assignment / name)
+        result.seconds = time.monotonic() - started
+        return self._finish(result, out, feedback_written=made.exists())
+
+    def _scores(self, student: str) -> dict[str, float]:
+        url = f"sqlite:///{self.folder / 'gradebook.db'}"
+        with Gradebook(url) as gradebook:
+            notebook = gradebook.find_submission_notebook(self.assignment, self.assignment,
+                                                          student)
+            found = {g.name: float(g.score or 0.0) for g in notebook.grades}
+        return {grade_id: found.get(grade_id, 0.0) for grade_id in self.max_scores}
+
+    def _finish(self, result: Result, out: Path, *, feedback_written: bool = False) -> Result:
+        if not feedback_written:
+            page = out / "feedback" / result.student / self.assignment / f"{self.assignment}.html"
+            write_atomic(page, summary_page(result).encode("utf-8"))
+        result.seconds = result.seconds or 0.0
+        return result
+
+
+def template_notebook(template: Path, assignment: str) -> Path:
+    """The released (student) notebook nbgrader generated in the template course."""
+    from rnncourse.release import RELEASE_DIR
+
+    return template / RELEASE_DIR / assignment / f"{assignment}.ipynb"
+
+
+def max_scores(released: nbformat.NotebookNode) -> dict[str, float]:
+    """grade id -> points, in notebook order, for every graded cell."""
+    scores = {}
+    for cell in released.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade"):
+            scores[meta["grade_id"]] = float(meta.get("points", 0))
+    return scores
+
+
+def _failure(outcome: Outcome, limits: Limits, graded: bool) -> str | None:
+    if outcome.killed_for == "stopped":
+        return "Grading was interrupted before this notebook was finished."
+    if outcome.killed_for == "time":
+        return (f"Grading stopped after {limits.notebook_seconds} s, the time limit for one "
+                "notebook (an endless loop that ignores interrupts?).")
+    if outcome.killed_for == "memory":
+        return (f"Grading stopped when the notebook used more than "
+                f"{limits.memory_bytes / 2**30:.1f} GB of memory.")
+    if outcome.returncode == 0 and graded:
+        return None
+    text = outcome.output
+    if "CellTimeoutError" in text:
+        return (f"A cell ran longer than {limits.cell_seconds} s and did not stop when "
+                "interrupted, so nbgrader could not grade the notebook.")
+    if "DeadKernelError" in text or "Kernel died" in text or "kernel died" in text:
+        return "The kernel stopped while the notebook ran (os._exit() or a crash), so no cell " \
+               "could be graded."
+    lines = [line for line in text.strip().splitlines() if "[ERROR]" in line or "Error" in line]
+    detail = lines[-1].split("]", 1)[-1].strip()[:200] if lines else "no message"
+    return f"nbgrader could not grade the notebook ({detail})."
+
+
+def _cell_timeouts(graded: nbformat.NotebookNode, seconds: int) -> list[str]:
+    problems = []
+    for index, cell in enumerate(graded.cells):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error" and output.get("ename") == "CellTimeoutError":
+                problems.append(f"Cell {index + 1} ran longer than {seconds} s and was "
+                                "interrupted.")
+    return problems
+
+
+def _kernel_stopped(graded: nbformat.NotebookNode) -> bool:
+    last = graded.cells[-1] if graded.cells else None
+    return last is None or not last.get("outputs")
+
+
+def write_atomic(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_bytes(content)
+    partial.replace(path)
+
+
+def _publish(source: Path, target: Path) -> None:
+    write_atomic(target, source.read_bytes())
+
+
+def summary_page(result: Result) -> str:
+    """A feedback page written by the grader itself: the score and the reasons, one per line.
+
+    Used when nbgrader could not grade the notebook (no notebook, a crash, a limit) or could
+    not write its own feedback.
+    """
+    items = "".join(f"<li>{html.escape(line)}</li>"
+                    for line in result.problems + result.notes + result.flags)
+    scores = "".join(f"<tr><td>{html.escape(g)}</td><td>{result.scores.get(g, 0):g} / {m:g}"
+                     "</td></tr>" for g, m in result.max_scores.items())
+    intro = ("Your notebook was graded; the detailed feedback could not be written."
+             if result.status == "graded" else "Your notebook could not be graded automatically.")
+    title = f"{html.escape(result.student)} - {html.escape(result.assignment)}"
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title></head>"
+            f"<body><h1>{html.escape(result.assignment)}: {result.total:g} / "
+            f"{result.max_total:g}</h1><p>{intro}</p><ul>{items}</ul><table>{scores}</table>"
+            "<p>Ask your instructor if you think this is wrong.</p></body></html>")

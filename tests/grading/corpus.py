@@ -1,0 +1,135 @@
+"""A class of broken and misbehaving submissions, made from the real Lesson 1 notebooks.
+
+Each case is what a real student could hand in; :data:`EXPECTED` says the score it must get
+and what the grader must report about it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from rnncourse.release import RELEASE_DIR
+from tests.notebooks.helpers import REPO, solved
+
+ASSIGNMENT = "01-rnn-pytorch"
+NAME = f"{ASSIGNMENT}.ipynb"
+FULL = 12.0
+
+# Solution bodies that misbehave (each replaces or extends one solution cell).
+ENDLESS = "\n\ndef load_torch_rnn(cell, torch_rnn):\n    while True:\n        pass\n"
+STUBBORN = ("\n\nimport time\n\ndef load_torch_rnn(cell, torch_rnn):\n    while True:\n"
+            "        try:\n            time.sleep(0.05)\n        except KeyboardInterrupt:\n"
+            "            pass\n\nload_torch_rnn(None, None)\n")
+HOG = "\n\nhoard = [bytearray(2**28) for _ in range(64)]  # 16 GB, a page at a time\n"
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What the grader must make of one case."""
+
+    total: float
+    status: str = "graded"
+    #: A phrase that must appear among the problems, flags or notes (lower case).
+    reports: tuple[str, ...] = ()
+    flagged: bool = False
+
+
+EXPECTED: dict[str, Expected] = {
+    "solver": Expected(FULL),
+    "untouched": Expected(0.0),
+    "endless-loop": Expected(FULL - 2, reports=("ran longer than",)),
+    "ignores-interrupts": Expected(0.0, "failed", ("interrupt",)),
+    "memory-hog": Expected(0.0, "failed", ("memory",)),
+    "sys-exit": Expected(FULL),
+    "os-exit": Expected(0.0, "failed", ("kernel stopped",)),
+    "edited-test": Expected(FULL, reports=("test_rnn_cell was edited",), flagged=True),
+    "deleted-test": Expected(FULL, reports=("test_rnn_layer was deleted",)),
+    "renamed": Expected(FULL, reports=("renamed",)),
+    "no-notebook": Expected(0.0, "failed", ("no notebook",)),
+    "empty-file": Expected(0.0, "failed", ("could not be read",)),
+    "corrupt-json": Expected(0.0, "failed", ("could not be read",)),
+    "extra-files": Expected(FULL, reports=("extra files",)),
+    "patched-check": Expected(3.0, reports=("rebinds check_rnn_cell",
+                                            "check_rnn_cell no longer refers"), flagged=True),
+    "patched-builtin": Expected(0.0, reports=("builtins.round was replaced",), flagged=True),
+}
+
+
+def _notebooks() -> tuple[nbformat.NotebookNode, nbformat.NotebookNode]:
+    lesson = REPO / RELEASE_DIR / ASSIGNMENT / NAME
+    return (solved(lesson, REPO / "solutions" / ASSIGNMENT / NAME),
+            nbformat.read(lesson, as_version=4))
+
+
+def _cell(notebook: nbformat.NotebookNode, grade_id: str) -> nbformat.NotebookNode:
+    return next(c for c in notebook.cells
+                if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def _write(folder: Path, name: str, notebook: nbformat.NotebookNode | bytes) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    if isinstance(notebook, bytes):
+        (folder / name).write_bytes(notebook)
+    else:
+        nbformat.write(notebook, folder / name)
+
+
+def build(submitted: Path, cases: list[str] | None = None) -> list[str]:
+    """Write the cases (default: all) into ``submitted/<case>/<assignment>/``."""
+    cases = cases or list(EXPECTED)
+    for case in cases:
+        good, blank = _notebooks()
+        folder = submitted / case / ASSIGNMENT
+        if case == "solver":
+            _write(folder, NAME, good)
+        elif case == "untouched":
+            _write(folder, NAME, blank)
+        elif case == "endless-loop":
+            _cell(good, "load_weights").source += ENDLESS
+            _write(folder, NAME, good)
+        elif case == "ignores-interrupts":
+            _cell(good, "load_weights").source += STUBBORN
+            _write(folder, NAME, good)
+        elif case == "memory-hog":
+            _cell(good, "rnn_layer").source += HOG
+            _write(folder, NAME, good)
+        elif case == "sys-exit":
+            _cell(good, "rnn_classifier").source += "\n\nimport sys\nsys.exit()\n"
+            _write(folder, NAME, good)
+        elif case == "os-exit":
+            _cell(good, "rnn_classifier").source += "\n\nimport os\nos._exit(1)\n"
+            _write(folder, NAME, good)
+        elif case == "edited-test":
+            _cell(good, "test_rnn_cell").source = "print('all good')"
+            _write(folder, NAME, good)
+        elif case == "deleted-test":
+            good.cells.remove(_cell(good, "test_rnn_layer"))
+            _write(folder, NAME, good)
+        elif case == "renamed":
+            _write(folder, "my homework (final).ipynb", good)
+        elif case == "no-notebook":
+            _write(folder, "notes.txt", b"I could not finish, sorry.")
+        elif case == "empty-file":
+            _write(folder, NAME, b"")
+        elif case == "corrupt-json":
+            _write(folder, NAME, json.dumps(good)[:5000].encode())
+        elif case == "extra-files":
+            _write(folder, NAME, good)
+            # Files that would shadow the course's modules if they were copied next to it.
+            _write(folder / "rnncourse", "__init__.py", b"raise SystemExit('shadowed')\n")
+            _write(folder, "torch.py", b"raise SystemExit('shadowed')\n")
+        elif case == "patched-check":
+            _cell(blank, "rnn_cell").source += ("\n\ncheck_rnn_cell = lambda *args, **kwargs: "
+                                                "print('passed')\n")
+            _write(folder, NAME, blank)
+        elif case == "patched-builtin":
+            _cell(blank, "rnn_cell").source += ("\n\nimport builtins\n"
+                                                "builtins.round = lambda x, digits=None: x\n")
+            _write(folder, NAME, blank)
+        else:
+            raise ValueError(f"unknown case {case!r}")
+    return cases

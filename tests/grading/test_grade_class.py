@@ -1,0 +1,144 @@
+"""`rnncourse grade` on a class of broken and misbehaving submissions: real nbgrader, 2 workers."""
+
+from __future__ import annotations
+
+import csv
+import html
+import signal
+import subprocess
+import sys
+import time
+
+import psutil
+import pytest
+
+from rnncourse.grading.ledger import FILE_NAME, read_ledger
+from rnncourse.grading.run import grade_class
+from rnncourse.grading.worker import Limits
+from rnncourse.release import nbgrader_env
+from tests.grading.corpus import ASSIGNMENT, EXPECTED, build
+
+pytestmark = pytest.mark.nbgrader
+
+# Three times the longest legitimate cell (about 15 s, AG News training with one thread per
+# worker), and short enough that each endless loop costs under a minute.
+LIMITS = Limits(cell_seconds=45, notebook_seconds=400, memory_bytes=3 * 2**30)
+
+
+@pytest.fixture(scope="module")
+def graded(repo, shared_ag_news, tmp_path_factory):
+    """The whole corpus graded once, in parallel; (results folder, run, start time)."""
+    base = tmp_path_factory.mktemp("class")
+    build(base / "submitted")
+    started = time.time()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RNNCOURSE_DATA", str(shared_ag_news))
+        patch.delenv("RNNCOURSE_QUICK", raising=False)  # nbgrader's own switch must work
+        run = grade_class(repo, ASSIGNMENT, base / "submitted", base / "out", workers=2,
+                          limits=LIMITS, progress=False, say=lambda line: None)
+    return base / "out", run, started
+
+
+@pytest.mark.parametrize("case", list(EXPECTED))
+def test_each_submission_gets_its_score_and_its_reason(graded, case):
+    out, run, _ = graded
+    result = next(r for r in run.results if r.student == case)
+    expected = EXPECTED[case]
+    told = " ".join(result.problems + result.flags + result.notes).lower()
+    assert (result.total, result.status) == (expected.total, expected.status), told
+    assert all(phrase.lower() in told for phrase in expected.reports), told
+    assert bool(result.flags) == expected.flagged, result.flags
+    feedback = out / "feedback" / case / ASSIGNMENT / f"{ASSIGNMENT}.html"
+    assert feedback.is_file()
+    if expected.status == "failed":
+        assert html.escape(result.problems[0]) in feedback.read_text()
+
+
+def test_feedback_is_nbgraders_own_page_with_the_hidden_tests(graded):
+    out, _, _ = graded
+    solver = (out / "feedback" / "solver" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    untouched = (out / "feedback" / "untouched" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    assert "on every shape" in solver  # a hidden test ran and said so
+    assert "NotImplementedError" in untouched
+
+
+def test_the_grades_csv_has_one_row_per_student_and_each_exercise(graded):
+    out, run, _ = graded
+    rows = list(csv.DictReader((out / "grades.csv").open()))
+    assert [r["student"] for r in rows] == sorted(EXPECTED)
+    solver = next(r for r in rows if r["student"] == "solver")
+    assert solver["test_rnn_cell"] == "3" and solver["total"] == "12" and solver["max"] == "12"
+    assert next(r for r in rows if r["student"] == "patched-check")["needs_look"] == "yes"
+    assert len(run.results) == len(EXPECTED)
+
+
+def test_the_summary_names_who_needs_a_look_and_why(graded):
+    _, run, _ = graded
+    assert f"{ASSIGNMENT}: {len(EXPECTED)} student(s)" in run.summary
+    assert "test_load_weights" in run.summary
+    look = run.summary.split("Needs a manual look:")[1]
+    assert "patched-check (3/12)" in look and "memory-hog (0/12)" in look
+    assert "  solver (" not in look
+
+
+def test_nbgraders_export_reads_the_merged_gradebook(graded, tmp_path):
+    out, _, _ = graded
+    exported = tmp_path / "export.csv"
+    done = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "export", f"--CourseDirectory.root={tmp_path}",
+         f"--CourseDirectory.db_url=sqlite:///{out / 'gradebook.db'}", f"--to={exported}"],
+        cwd=tmp_path, env=nbgrader_env(), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    scores = {r["student_id"]: float(r["score"]) for r in csv.DictReader(exported.open())}
+    assert scores["solver"] == 12 and scores["untouched"] == 0
+    assert scores["patched-check"] == 3 and len(scores) == len(EXPECTED)
+
+
+def test_no_kernel_outlives_the_run(graded):
+    _, _, started = graded
+    left = [p for p in psutil.process_iter(["cmdline", "create_time"])
+            if "ipykernel_launcher" in " ".join(p.info["cmdline"] or [])
+            and p.info["create_time"] >= started]
+    assert left == []
+
+
+def test_a_rerun_grades_nothing_twice(graded, repo, shared_ag_news):
+    out, run, _ = graded
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RNNCOURSE_DATA", str(shared_ag_news))
+        again = grade_class(repo, ASSIGNMENT, out.parent / "submitted", out, workers=2,
+                            limits=LIMITS, progress=False, say=lambda line: None)
+    assert again.newly_graded == 0
+    assert [(r.student, r.total) for r in again.results] == [
+        (r.student, r.total) for r in run.results]
+
+
+def test_an_interrupted_run_resumes_without_losing_or_double_counting(repo, shared_ag_news,
+                                                                    tmp_path):
+    cases = build(tmp_path / "submitted", ["corrupt-json", "empty-file", "no-notebook",
+                                          "untouched"])
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "rnncourse.cli", "grade", ASSIGNMENT,
+               str(tmp_path / "submitted"), "--out", str(out), "--workers", "1"]
+    env = {**nbgrader_env(), "RNNCOURSE_DATA": str(shared_ag_news)}
+    grading = subprocess.Popen(command, cwd=repo, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 240
+    while len(read_ledger(out)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(2)  # the real notebook is being graded now
+    grading.send_signal(signal.SIGINT)
+    _, stderr = grading.communicate(timeout=120)
+    assert grading.returncode == 2
+    assert "Interrupted: 3 of 4 submissions are graded" in stderr
+    assert set(read_ledger(out)) == {"corrupt-json", "empty-file", "no-notebook"}
+
+    finished = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True,
+                              timeout=600)
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    assert "Resuming: 3 submission(s) already graded" in finished.stdout
+    assert "Graded 1 submission(s)" in finished.stdout
+    rows = list(csv.DictReader((out / "grades.csv").open()))
+    assert sorted(r["student"] for r in rows) == sorted(cases)
+    lines = (out / FILE_NAME).read_text().splitlines()
+    assert len(lines) == 4  # one line per submission: nothing graded twice
