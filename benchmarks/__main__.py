@@ -126,7 +126,7 @@ def _run_part(part: str, lessons: list[str], quick: bool, described: dict,
     if part == "grading":
         from benchmarks import grading
 
-        return grading.run(ROOT, lessons, deadline=deadline, log=_log)
+        return grading.run(ROOT, lessons, deadline=deadline, quick=quick, log=_log)
     from benchmarks import data
 
     return data.run(ROOT, quick=quick, log=_log)

@@ -2,8 +2,9 @@
 
 In a scratch copy of the course (so the real gradebook is never touched) each lesson is
 generated, one solved submission is handed in, and ``nbgrader autograde`` is timed; its
-score is read back from the gradebook. The parallel grader (``rnncourse grade``, issue 8)
-does not exist yet, so its throughput is reported as not measured, never as a number.
+score is read back from the gradebook. Then the parallel grader (``rnncourse grade``)
+grades a class of the first lesson, three solved submissions in four and one untouched,
+with 1 and with 2 workers (40 students; 2 students and 2 workers only in quick mode).
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ import nbformat
 from rnncourse.release import RELEASE_DIR, nbgrader_env
 
 STUDENT = "benchmark"
-PARALLEL = {"workers": [1, 2], "status": "not measured",
-            "reason": "the parallel grader (issue 8) is not built yet"}
+#: (students, worker counts) of the parallel-grader measurement, full and quick.
+CLASS = {False: (40, [1, 2]), True: (2, [2])}
 
 
 def _nbgrader(course: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -58,9 +59,46 @@ def _last_line(text: str) -> str:
     return lines[-1] if lines else "no message"
 
 
-def run(root: Path, lessons: list[str], *, deadline: float | None,
+def parallel(root: Path, lesson: str, *, quick: bool, deadline: float | None,
+             log: Callable[[str], None] = print) -> dict:
+    """Wall time of ``rnncourse grade`` on one class with each worker count."""
+    from rnncourse.grading.run import grade_class
+
+    students, worker_counts = CLASS[quick]
+    rows, problems = [], []
+    released = root / RELEASE_DIR / lesson / f"{lesson}.ipynb"
+    good = solved(released, root / "solutions" / lesson / f"{lesson}.ipynb")
+    blank = nbformat.read(released, as_version=4)
+    with tempfile.TemporaryDirectory(prefix="rnncourse-bench-class-") as tmp:
+        submitted = Path(tmp) / "submitted"
+        for index in range(students):
+            folder = submitted / f"student-{index + 1:02d}" / lesson
+            folder.mkdir(parents=True)
+            nbformat.write(blank if index % 4 == 3 else good, folder / f"{lesson}.ipynb")
+        for workers in worker_counts:
+            if deadline is not None and time.time() > deadline:
+                rows.append({"workers": workers, "status": "skipped: time budget spent"})
+                continue
+            log(f"grading: rnncourse grade {lesson}, {students} students, {workers} worker(s) ...")
+            start = time.perf_counter()
+            run = grade_class(root, lesson, submitted, Path(tmp) / f"out-{workers}",
+                              workers=workers, progress=False, say=lambda line: None)
+            seconds = time.perf_counter() - start
+            failed = [r.student for r in run.results if r.status != "graded"]
+            if failed:
+                problems.append(f"parallel grading with {workers} worker(s): {len(failed)} "
+                                f"submission(s) failed ({', '.join(failed[:3])})")
+            log(f"grading: {workers} worker(s): {seconds:.0f} s, "
+                f"{seconds / students:.1f} s per notebook")
+            rows.append({"workers": workers, "status": "ok", "seconds": seconds,
+                         "seconds_per_notebook": seconds / students,
+                         "mean_score": sum(r.total for r in run.results) / students})
+    return {"lesson": lesson, "students": students, "rows": rows, "problems": problems}
+
+
+def run(root: Path, lessons: list[str], *, deadline: float | None, quick: bool = False,
         log: Callable[[str], None] = print) -> dict:
-    """Part 3: autograde one solved submission per lesson; returns the part's results."""
+    """Part 3: autograde one solved submission per lesson, then a class in parallel."""
     rows, problems = [], []
     env = nbgrader_env()
     env.pop("RNNCOURSE_QUICK", None)  # nbgrader's own NBGRADER_EXECUTION must switch it on
@@ -100,4 +138,6 @@ def run(root: Path, lessons: list[str], *, deadline: float | None,
             log(f"grading: {lesson}: {seconds:.1f} s, {score:g}/{max_score:g} points")
             rows.append({"lesson": lesson, "status": "ok", "seconds": seconds, "score": score,
                          "max_score": max_score})
-    return {"notebooks": rows, "parallel": PARALLEL, "problems": problems}
+    class_run = parallel(root, lessons[0], quick=quick, deadline=deadline, log=log)
+    problems += class_run.pop("problems")
+    return {"notebooks": rows, "parallel": class_run, "problems": problems}

@@ -173,11 +173,20 @@ def _grading(part: dict) -> list[str]:
                          f"{row['score']:g} / {row['max_score']:g}"])
         else:
             rows.append([row["lesson"], row.get("error", row["status"]), "—"])
+    lines += _table(["notebook", "seconds", "score"], rows)
     parallel = part["parallel"]
-    for workers in parallel["workers"]:
-        rows.append([f"parallel grader, {workers} worker{'s' * (workers > 1)}",
-                     f"{parallel['status']}: {parallel['reason']}", "—"])
-    return lines + _table(["notebook", "seconds", "score"], rows)
+    lines += ["", f"`rnncourse grade {parallel['lesson']}` on a class of {parallel['students']} "
+              "(three solved submissions in four, one untouched), each worker count in a "
+              "fresh results folder; the wall time includes generating the assignment.", ""]
+    class_rows = []
+    for row in parallel["rows"]:
+        if row["status"] == "ok":
+            class_rows.append([str(row["workers"]), _f(row["seconds"]),
+                               _f(row["seconds_per_notebook"]), f"{row['mean_score']:.2f}"])
+        else:
+            class_rows.append([str(row["workers"]), row["status"], "—", "—"])
+    return lines + _table(["workers", "wall seconds", "seconds per notebook", "mean score"],
+                          class_rows)
 
 
 def _data(part: dict) -> list[str]:

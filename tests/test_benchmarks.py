@@ -70,15 +70,18 @@ def test_quick_run_measures_every_layer_variant_in_both_frameworks(quick_run, re
 
 
 @pytest.mark.nbgrader
-def test_quick_run_grades_with_nbgrader_and_marks_the_parallel_grader_unmeasured(quick_run, repo):
+def test_quick_run_grades_with_nbgrader_and_with_the_parallel_grader(quick_run, repo):
     _, out = quick_run
     results = json.loads(next(out.glob("*.json")).read_text())
     (graded,) = results["grading"]["notebooks"]
     assert graded["lesson"] == list_assignments(repo)[0]
     assert graded["status"] == "ok" and graded["score"] == graded["max_score"] > 0
     assert graded["seconds"] > 0
-    assert results["grading"]["parallel"]["status"] == "not measured"
-    assert "not measured: the parallel grader (issue 8) is not built yet" in \
+    parallel = results["grading"]["parallel"]
+    (row,) = parallel["rows"]
+    assert (parallel["students"], row["workers"], row["status"]) == (2, 2, "ok")
+    assert row["seconds"] > 0 and row["mean_score"] == graded["max_score"]  # both solved
+    assert "`rnncourse grade 01-rnn-pytorch` on a class of 2" in \
         next(out.glob("*.md")).read_text()
     data = results["data"]
     assert data["articles"]["train"] > 0 and data["seconds"]["encode_splits"] > 0

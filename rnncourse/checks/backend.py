@@ -12,6 +12,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from rnncourse.i18n import _
+
 
 @dataclass
 class CellRun:
@@ -210,11 +212,13 @@ class LayerRecorder:
     layers: list[Any] = field(default_factory=list)
     #: id(layer) -> how messages name it, e.g. "Layer 1 of your Stacked".
     names: dict[int, str] = field(default_factory=dict)
-    #: What a layer that receives inputs of the wrong size says after its name.
+    #: What a layer that receives inputs of the wrong size says after its name (marked with
+    #: ``N_``, translated where it is shown).
     size_hint: str = ""
 
     def name(self, layer: Any) -> str:
-        return self.names.get(id(layer), "A layer made by make_layer")
+        name = self.names.get(id(layer))
+        return name if name is not None else _("A layer made by make_layer")
 
     def record(self, layer: Any) -> LayerRecord | None:
         return getattr(layer, "record", None)
@@ -226,7 +230,8 @@ class DeepBackend(Protocol):
     framework: str
     tolerance: float
     is_fallback: bool
-    #: One sentence on keeping a function differentiable (no detaching).
+    #: One sentence on keeping a function differentiable (no detaching). These hints are marked
+    #: with ``N_`` and translated where a message shows them.
     deep_grad_hint: str
     #: The attribute of the given Stacked.__init__ that holds its layers ("layers" or "rnns").
     stacked_attribute: str

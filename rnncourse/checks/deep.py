@@ -29,6 +29,7 @@ from rnncourse.checks.backend import DeepBackend, DeepRun, LayerRecorder
 from rnncourse.checks.compare import assert_close, assert_shape, relative_error
 from rnncourse.checks.lesson import PrecisionChecks
 from rnncourse.errors import CheckFailed
+from rnncourse.i18n import N_, _
 
 #: The parts of one direction's final state, by kind.
 PARTS = {"lstm": ("h", "c"), "gru": ("h",), "rnn": ("h",)}
@@ -92,8 +93,9 @@ def _only_real(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 def _case(lengths: Sequence[int], steps: int) -> str:
-    word = "length" if len(lengths) == 1 else "lengths"
-    return f"{word} {', '.join(str(n) for n in lengths)} padded to {steps} steps"
+    case = (_("length {lengths} padded to {steps} steps") if len(lengths) == 1
+            else _("lengths {lengths} padded to {steps} steps"))
+    return case.format(lengths=", ".join(str(n) for n in lengths), steps=steps)
 
 
 def _is_close(backend: DeepBackend, got: Any, expected: np.ndarray) -> bool:
@@ -138,6 +140,13 @@ def _short_row_only(backend: DeepBackend, got: np.ndarray, expected: np.ndarray,
     return None
 
 
+def joined(names: Sequence[str]) -> str:
+    """Names listed in words, for messages: "A", "A and B", "A, B and C"."""
+    if len(names) < 2:
+        return "".join(names)
+    return _("{names} and {last}").format(names=", ".join(names[:-1]), last=names[-1])
+
+
 def _sentence(clause: str) -> str:
     """A hint clause ("use ...") as a sentence of its own ("Use ...")."""
     return clause[:1].upper() + clause[1:]
@@ -171,16 +180,19 @@ def check_reverse_padded(
         grad = rng.normal(size=x.shape)
         run = backend.run_function(function, REVERSE, x, np.asarray(lengths), grad)
         case = _case(lengths, steps)
-        assert_shape(f"The result of {REVERSE} for x of shape {x.shape} ({case})", run.outputs,
-                     x.shape, hint="It should have x's shape: (batch, steps, features).")
+        assert_shape(_("The result of {function} for x of shape {shape} ({case})").format(
+                         function=REVERSE, shape=x.shape, case=case), run.outputs,
+                     x.shape, hint=N_("It should have x's shape: (batch, steps, features)."))
         _check_reversal(backend, run.outputs, x, lengths, steps, case)
         if run.grad_x is None:
-            raise CheckFailed(f"No gradient flows through your {REVERSE} back to x: "
-                              f"{backend.deep_grad_hint}")
-        _close(backend, f"The gradient of your {REVERSE} with respect to x ({case})", run.grad_x,
-               reverse_within(grad, lengths), reference="the reversed gradient",
+            raise CheckFailed(_("No gradient flows through your {function} back to x: "
+                                "{hint}").format(function=REVERSE,
+                                                 hint=_(backend.deep_grad_hint)))
+        _close(backend, _("The gradient of your {function} with respect to x ({case})").format(
+                   function=REVERSE, case=case), run.grad_x,
+               reverse_within(grad, lengths), reference=N_("the reversed gradient"),
                axes=("sequence", "step", "feature"), step_axis=1,
-               hint=_sentence(backend.deep_grad_hint))
+               hint=_sentence(_(backend.deep_grad_hint)))
 
 
 def _check_reversal(backend: DeepBackend, got: np.ndarray, x: np.ndarray,
@@ -190,31 +202,35 @@ def _check_reversal(backend: DeepBackend, got: np.ndarray, x: np.ndarray,
         return
     padded = any(length < steps for length in lengths)
     if padded and _is_close(backend, got, x[:, ::-1]):
-        raise CheckFailed(
-            f"Your {REVERSE} flips whole rows, padding included (like x.flip(1)), so a shorter "
-            f"sequence starts with its padding ({case}): reverse each sequence within its own "
-            f"length (its first length steps) and leave the padding steps where they are.")
+        raise CheckFailed(_(
+            "Your {function} flips whole rows, padding included (like x.flip(1)), so a shorter "
+            "sequence starts with its padding ({case}): reverse each sequence within its own "
+            "length (its first length steps) and leave the padding steps where they are."
+        ).format(function=REVERSE, case=case))
     if padded and all(_is_close(backend, got[row, steps - length:], x[row, :length][::-1])
                       for row, length in enumerate(lengths)):
-        raise CheckFailed(
-            f"Your {REVERSE} moves the padding to the front, before the reversed steps ({case}): "
-            f"each reversed sequence must start at step 0, with its padding left at the end.")
+        raise CheckFailed(_(
+            "Your {function} moves the padding to the front, before the reversed steps ({case}): "
+            "each reversed sequence must start at step 0, with its padding left at the end."
+        ).format(function=REVERSE, case=case))
     mask = real_steps(lengths, steps)
     if padded and _is_close(backend, _only_real(got, mask), _only_real(expected, mask)):
         moved = ~mask[..., None] & (np.abs(got - x) > backend.tolerance * np.max(np.abs(x)))
-        row, step, _ = (int(i) for i in np.argwhere(moved)[0])
-        raise CheckFailed(
-            f"Your {REVERSE} reverses the real steps but changes the padding (first at sequence "
-            f"{row}, step {step}, length {lengths[row]}; {case}): leave the padding steps "
-            f"(t >= length) unchanged.")
+        row, step, _feature = (int(i) for i in np.argwhere(moved)[0])
+        raise CheckFailed(_(
+            "Your {function} reverses the real steps but changes the padding (first at sequence "
+            "{row}, step {step}, length {length}; {case}): leave the padding steps "
+            "(t >= length) unchanged."
+        ).format(function=REVERSE, row=row, step=step, length=lengths[row], case=case))
     if _is_close(backend, got, x):
-        raise CheckFailed(f"Your {REVERSE} returns x unchanged ({case}): reverse the first "
-                          f"length steps of each sequence.")
-    _close(backend, f"The result of your {REVERSE} ({case})", got, expected,
-           reference="each sequence reversed within its length",
+        raise CheckFailed(_("Your {function} returns x unchanged ({case}): reverse the first "
+                            "length steps of each sequence.").format(function=REVERSE, case=case))
+    _close(backend, _("The result of your {function} ({case})").format(function=REVERSE,
+                                                                      case=case), got, expected,
+           reference=N_("each sequence reversed within its length"),
            axes=("sequence", "step", "feature"), step_axis=1,
-           hint="Step t < length must hold the input's step length - 1 - t, and the padding "
-           "steps must stay as they are.")
+           hint=N_("Step t < length must hold the input's step length - 1 - t, and the padding "
+                   "steps must stay as they are."))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -252,11 +268,13 @@ def check_pooling(
                 x = _pooling_inputs(rng, lengths, steps, features, negative)
                 grad = rng.normal(size=(len(lengths), features))
                 run = backend.run_function(function, what, x, np.asarray(lengths), grad)
-                case = _case(lengths, steps) + (", every real value negative" if negative
-                                                else "")
-                assert_shape(f"The result of {what} for outputs of shape {x.shape}",
+                case = _case(lengths, steps)
+                if negative:
+                    case = _("{case}, every real value negative").format(case=case)
+                assert_shape(_("The result of {function} for outputs of shape {shape}").format(
+                                 function=what, shape=x.shape),
                              run.outputs, (len(lengths), features),
-                             hint="It should hold one vector per sequence: (batch, features).")
+                             hint=N_("It should hold one vector per sequence: (batch, features)."))
                 if what == MAX:
                     _check_max(backend, run, x, grad, lengths, steps, case)
                 else:
@@ -270,31 +288,37 @@ def _check_max(backend: DeepBackend, run: DeepRun, x: np.ndarray, grad: np.ndarr
     expected = masked.max(axis=1)
     if not _is_close(backend, run.outputs, expected):
         if _is_close(backend, run.outputs, x.max(axis=1)):
-            raise CheckFailed(
-                f"Your {MAX} picks values from the padding steps ({case}), which the check fills "
-                f"with large values: take the maximum over each sequence's real steps only, "
-                f"e.g. {backend.masked_max_hint}.")
+            raise CheckFailed(_(
+                "Your {function} picks values from the padding steps ({case}), which the check "
+                "fills with large values: take the maximum over each sequence's real steps only, "
+                "e.g. {hint}."
+            ).format(function=MAX, case=case, hint=_(backend.masked_max_hint)))
         if _is_close(backend, run.outputs, np.where(mask, x, 0.0).max(axis=1)):
-            raise CheckFailed(
-                f"Your {MAX} returns 0 where every real value is negative ({case}): multiplying "
-                f"by the mask turns the padding into zeros, which beat negative values; instead "
-                f"{backend.masked_max_hint}.")
-        _close(backend, f"The result of your {MAX} ({case})", run.outputs, expected,
-               reference="the maximum over each sequence's real steps",
+            raise CheckFailed(_(
+                "Your {function} returns 0 where every real value is negative ({case}): "
+                "multiplying by the mask turns the padding into zeros, which beat negative "
+                "values; instead {hint}."
+            ).format(function=MAX, case=case, hint=_(backend.masked_max_hint)))
+        _close(backend, _("The result of your {function} ({case})").format(function=MAX,
+                                                                          case=case),
+               run.outputs, expected,
+               reference=N_("the maximum over each sequence's real steps"),
                axes=("sequence", "feature"),
-               hint=f"Leave the padding out of the maximum, e.g. {backend.masked_max_hint}.")
+               hint=_("Leave the padding out of the maximum, e.g. {hint}.").format(
+                   hint=_(backend.masked_max_hint)))
     if run.grad_x is None:
-        raise CheckFailed(f"No gradient flows through your {MAX} back to its input: "
-                          f"{backend.deep_grad_hint}")
+        raise CheckFailed(_("No gradient flows through your {function} back to its input: "
+                            "{hint}").format(function=MAX, hint=_(backend.deep_grad_hint)))
     winner = masked.argmax(axis=1)  # (batch, features): one real step per feature
     expected_grad = np.zeros_like(x)
     rows, cols = np.meshgrid(np.arange(x.shape[0]), np.arange(x.shape[2]), indexing="ij")
     expected_grad[rows, winner, cols] = grad
-    _close(backend, f"The gradient of your {MAX} with respect to its input ({case})",
-           run.grad_x, expected_grad, reference="the gradient of the exact maximum",
+    _close(backend, _("The gradient of your {function} with respect to its input "
+                      "({case})").format(function=MAX, case=case),
+           run.grad_x, expected_grad, reference=N_("the gradient of the exact maximum"),
            axes=("sequence", "step", "feature"), step_axis=1,
-           hint="Only the largest real value of each feature receives the gradient; "
-           + backend.deep_grad_hint)
+           hint=_("Only the largest real value of each feature receives the gradient; "
+                  "{hint}").format(hint=_(backend.deep_grad_hint)))
 
 
 def _check_mean(backend: DeepBackend, run: DeepRun, x: np.ndarray, grad: np.ndarray,
@@ -306,27 +330,32 @@ def _check_mean(backend: DeepBackend, run: DeepRun, x: np.ndarray, grad: np.ndar
     if not _is_close(backend, run.outputs, expected):
         if (_is_close(backend, run.outputs, x.mean(axis=1))
                 or _is_close(backend, run.outputs, x.sum(axis=1) / counts)):
-            raise CheckFailed(
-                f"Your {MEAN} averages the padding steps too ({case}), which the check fills "
-                f"with large values: sum only each sequence's real steps (multiply by the mask) "
-                f"and divide by its length.")
+            raise CheckFailed(_(
+                "Your {function} averages the padding steps too ({case}), which the check fills "
+                "with large values: sum only each sequence's real steps (multiply by the mask) "
+                "and divide by its length."
+            ).format(function=MEAN, case=case))
         if _is_close(backend, run.outputs, real_sum / steps):
-            raise CheckFailed(
-                f"Your {MEAN} divides by the number of steps of the batch ({steps}), not by each "
-                f"sequence's length ({case}): divide the masked sum by lengths.")
-        _close(backend, f"The result of your {MEAN} ({case})", run.outputs, expected,
-               reference="the mean over each sequence's real steps",
+            raise CheckFailed(_(
+                "Your {function} divides by the number of steps of the batch ({steps}), not by "
+                "each sequence's length ({case}): divide the masked sum by lengths."
+            ).format(function=MEAN, steps=steps, case=case))
+        _close(backend, _("The result of your {function} ({case})").format(function=MEAN,
+                                                                          case=case),
+               run.outputs, expected,
+               reference=N_("the mean over each sequence's real steps"),
                axes=("sequence", "feature"),
-               hint="Sum only the real steps and divide by each sequence's length.")
+               hint=N_("Sum only the real steps and divide by each sequence's length."))
     if run.grad_x is None:
-        raise CheckFailed(f"No gradient flows through your {MEAN} back to its input: "
-                          f"{backend.deep_grad_hint}")
+        raise CheckFailed(_("No gradient flows through your {function} back to its input: "
+                            "{hint}").format(function=MEAN, hint=_(backend.deep_grad_hint)))
     expected_grad = np.where(mask, grad[:, None, :] / counts[:, :, None], 0.0)
-    _close(backend, f"The gradient of your {MEAN} with respect to its input ({case})",
-           run.grad_x, expected_grad, reference="the gradient of the exact mean",
+    _close(backend, _("The gradient of your {function} with respect to its input "
+                      "({case})").format(function=MEAN, case=case),
+           run.grad_x, expected_grad, reference=N_("the gradient of the exact mean"),
            axes=("sequence", "step", "feature"), step_axis=1,
-           hint="Each real step must receive the gradient divided by the length and the "
-           "padding none; " + backend.deep_grad_hint)
+           hint=_("Each real step must receive the gradient divided by the length and the "
+                  "padding none; {hint}").format(hint=_(backend.deep_grad_hint)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -351,46 +380,56 @@ class Slots:
 def bidirectional_slots(kind: str) -> Slots:
     parts = PARTS[kind]
     symbols = tuple(f"{p}_{d}" for d in ("fwd", "bwd") for p in parts)
-    words = tuple(f"the {w} {p}" for w in ("forward", "backward") for p in parts)
+    words = tuple(word.format(part=p) for word in (_("the forward {part}"),
+                                                   _("the backward {part}")) for p in parts)
     text = "(" + ", ".join(symbols) + ")"
     return Slots(symbols, words, len(symbols),
-                 f"return the forward layer's final tuple followed by the backward layer's, {text}")
+                 _("return the forward layer's final tuple followed by the backward layer's, "
+                   "{text}").format(text=text))
 
 
 def stacked_slots(kind: str, num_layers: int, bidirectional: bool) -> Slots:
     parts = PARTS[kind]
-    directions = (("fwd", "forward "), ("bwd", "backward ")) if bidirectional else (("", ""),)
+    directions = ((("fwd", _("layer {layer}'s forward {part}")),
+                   ("bwd", _("layer {layer}'s backward {part}"))) if bidirectional
+                  else (("", _("layer {layer}'s {part}")),))
     symbols, words = [], []
     for layer in range(num_layers):
-        for short, long in directions:
+        for short, word in directions:
             for p in parts:
                 symbols.append(f"{p}_{layer}" + (f"_{short}" if short else ""))
-                words.append(f"layer {layer}'s {long}{p}")
+                words.append(word.format(layer=layer, part=p))
     text = "(" + ", ".join(symbols) + ")"
     return Slots(tuple(symbols), tuple(words), len(parts) * len(directions),
-                 f"list every layer's final tuple in layer order, {text}")
+                 _("list every layer's final tuple in layer order, {text}").format(text=text))
 
 
 def _check_final_structure(final: Any, slots: Slots, what: str, batch: int,
                            hidden: int) -> None:
     """The final states must be a flat tuple of (batch, hidden) arrays, as many as the slots."""
     if not isinstance(final, tuple):
-        raise CheckFailed(
-            f"Your {what}'s final states should be a flat tuple {slots.text}, but it returned "
-            f"a single array of shape {np.shape(final)}: {slots.order_hint}.")
+        raise CheckFailed(_(
+            "Your {what}'s final states should be a flat tuple {text}, but it returned a single "
+            "array of shape {shape}: {order_hint}."
+        ).format(what=what, text=slots.text, shape=np.shape(final), order_hint=slots.order_hint))
     if any(isinstance(part, tuple) for part in final):
-        raise CheckFailed(
-            f"Your {what}'s final states are a tuple of tuples; make them one flat tuple of "
-            f"arrays (add the tuples together): {slots.order_hint}.")
+        raise CheckFailed(_(
+            "Your {what}'s final states are a tuple of tuples; make them one flat tuple of "
+            "arrays (add the tuples together): {order_hint}."
+        ).format(what=what, order_hint=slots.order_hint))
     if len(final) != len(slots.symbols):
-        only = (", only one layer's final state," if len(final) == slots.per_layer
-                and len(slots.symbols) > slots.per_layer else "")
-        raise CheckFailed(
-            f"Your {what}'s final states hold {len(final)} arrays{only} but should hold "
-            f"{len(slots.symbols)}: {slots.order_hint}.")
+        only = (len(final) == slots.per_layer and len(slots.symbols) > slots.per_layer)
+        message = (_("Your {what}'s final states hold {count} arrays, only one layer's final "
+                     "state, but should hold {expected}: {order_hint}.") if only
+                   else _("Your {what}'s final states hold {count} arrays but should hold "
+                          "{expected}: {order_hint}."))
+        raise CheckFailed(message.format(what=what, count=len(final),
+                                         expected=len(slots.symbols),
+                                         order_hint=slots.order_hint))
     for symbol, part in zip(slots.symbols, final, strict=True):
-        assert_shape(f"The final {symbol} of your {what} for a batch of {batch}", part,
-                     (batch, hidden), hint="Each final state is (batch, hidden_size).")
+        assert_shape(_("The final {symbol} of your {what} for a batch of {batch}").format(
+                         symbol=symbol, what=what, batch=batch), part,
+                     (batch, hidden), hint=N_("Each final state is (batch, hidden_size)."))
 
 
 def _compare_final(backend: DeepBackend, got: tuple[np.ndarray, ...],
@@ -401,20 +440,26 @@ def _compare_final(backend: DeepBackend, got: tuple[np.ndarray, ...],
             continue
         for j, other in enumerate(expected):
             if j != k and _is_close(backend, g, other):
-                raise CheckFailed(
-                    f"Your {what}'s final states hold {slots.words[j]} ({slots.symbols[j]}) "
-                    f"where {slots.words[k]} ({slots.symbols[k]}) belongs ({case}): "
-                    f"{slots.order_hint}.")
+                raise CheckFailed(_(
+                    "Your {what}'s final states hold {word} ({symbol}) where {expected_word} "
+                    "({expected_symbol}) belongs ({case}): {order_hint}."
+                ).format(what=what, word=slots.words[j], symbol=slots.symbols[j],
+                         expected_word=slots.words[k], expected_symbol=slots.symbols[k],
+                         case=case, order_hint=slots.order_hint))
         row = _short_row_only(backend, g, e, lengths, steps)
         if row is not None:
-            raise CheckFailed(
-                f"Your {what}'s final {slots.symbols[k]} is right for the sequences as long as "
-                f"the batch but wrong for shorter ones (sequence {row}, length {lengths[row]}; "
-                f"{case}): use the final tuple each layer returns, the state after each "
-                f"sequence's last real step, not its outputs at the last padded step.")
-        _close(backend, f"Your {what}'s final {slots.symbols[k]} ({case})", g, e,
+            raise CheckFailed(_(
+                "Your {what}'s final {symbol} is right for the sequences as long as the batch "
+                "but wrong for shorter ones (sequence {row}, length {length}; {case}): use the "
+                "final tuple each layer returns, the state after each sequence's last real "
+                "step, not its outputs at the last padded step."
+            ).format(what=what, symbol=slots.symbols[k], row=row, length=lengths[row],
+                     case=case))
+        _close(backend, _("Your {what}'s final {symbol} ({case})").format(
+                   what=what, symbol=slots.symbols[k], case=case), g, e,
                reference=reference, axes=("sequence", "unit"),
-               hint=f"The final states must be {slots.text}: {slots.order_hint}.")
+               hint=_("The final states must be {text}: {order_hint}.").format(
+                   text=slots.text, order_hint=slots.order_hint))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -429,14 +474,15 @@ def _direction_layers(backend: DeepBackend, module: Any, recorder: LayerRecorder
     for attribute in ("forward_layer", "backward_layer"):
         layer = getattr(module, attribute, None)
         if not any(layer is made for made in recorder.layers):
-            raise CheckFailed(
-                f"Your {what}'s {attribute} is not a layer that make_layer made: keep the given "
-                f"__init__, which sets self.forward_layer and self.backward_layer with "
-                f"{backend.make_layer_text}.")
+            raise CheckFailed(_(
+                "Your {what}'s {attribute} is not a layer that make_layer made: keep the given "
+                "__init__, which sets self.forward_layer and self.backward_layer with "
+                "{make_layer}."
+            ).format(what=what, attribute=attribute, make_layer=backend.make_layer_text))
         layers.append(layer)
     if layers[0] is layers[1]:
-        raise CheckFailed(f"Your {what} uses one layer for both directions: keep the given "
-                          f"__init__, which makes two layers with make_layer.")
+        raise CheckFailed(_("Your {what} uses one layer for both directions: keep the given "
+                            "__init__, which makes two layers with make_layer.").format(what=what))
     return layers
 
 
@@ -457,23 +503,25 @@ def check_bidirectional(
     what = "Bidirectional"
     for kind, e, h in configs:
         recorder = backend.recorder(kind)
-        recorder.size_hint = ("both directions read x itself (the backward one reversed within "
-                              "each length), with the input size they were made for")
+        recorder.size_hint = N_("both directions read x itself (the backward one reversed "
+                                "within each length), with the input size they were made for")
         module = backend.build_deep(bidirectional_class, recorder.make, e, h)
         backend.assert_no_builtin_deep(module, recorder, what)
         layers = _direction_layers(backend, module, recorder, what)
-        recorder.names.update({id(layers[0]): f"The forward layer of your {what}",
-                               id(layers[1]): f"The backward layer of your {what}"})
+        recorder.names.update({
+            id(layers[0]): _("The forward layer of your {what}").format(what=what),
+            id(layers[1]): _("The backward layer of your {what}").format(what=what)})
         slots = bidirectional_slots(kind)
         reference_name = backend.bidirectional_reference_name(kind)
 
         lengths, steps = cases[0]
         first = backend.run_deep(module, what, _padded_inputs(rng, lengths, steps, e),
                                  np.asarray(lengths), training=False)
-        assert_shape(f"The outputs of your {what} for a batch of {len(lengths)} sequences of "
-                     f"{steps} steps", first.outputs, (len(lengths), steps, 2 * h),
-                     hint="Concatenate the forward and backward outputs along the last axis: "
-                     "(batch, steps, 2·hidden_size).")
+        assert_shape(_("The outputs of your {what} for a batch of {count} sequences of "
+                       "{steps} steps").format(what=what, count=len(lengths), steps=steps),
+                     first.outputs, (len(lengths), steps, 2 * h),
+                     hint=N_("Concatenate the forward and backward outputs along the last axis: "
+                             "(batch, steps, 2·hidden_size)."))
         _check_final_structure(first.final, slots, what, len(lengths), h)
 
         backend.randomize_layers(layers, rng)
@@ -482,11 +530,12 @@ def check_bidirectional(
             x = _padded_inputs(rng, lengths, steps, e)
             mask = real_steps(lengths, steps)
             g_out = _random_padded_grad(rng, mask, 2 * h)
-            g_fin = tuple(rng.normal(size=(len(lengths), h)) for _ in slots.symbols)
+            g_fin = tuple(rng.normal(size=(len(lengths), h)) for _slot in slots.symbols)
             got = backend.run_deep(module, what, x, np.asarray(lengths), training=False,
                                    grad_outputs=g_out, grad_final=g_fin)
             ref = backend.run_deep_reference(reference, x, np.asarray(lengths), g_out, g_fin)
-            case = _case(lengths, steps) + f", {KIND_NAMES[kind]} layers of {e} → {h}"
+            case = _("{case}, {kind} layers of {e} → {h}").format(
+                case=_case(lengths, steps), kind=KIND_NAMES[kind], e=e, h=h)
             _compare_bidirectional_outputs(backend, got.outputs, ref.outputs, lengths, steps, h,
                                            case, reference_name)
             _check_final_structure(got.final, slots, what, len(lengths), h)
@@ -507,41 +556,47 @@ def _compare_bidirectional_outputs(backend: DeepBackend, got: np.ndarray, expect
     exp_f, exp_b = expected[..., :h], expected[..., h:]
     forward_ok, backward_ok = _is_close(backend, got_f, exp_f), _is_close(backend, got_b, exp_b)
     if not forward_ok and _is_close(backend, got_f, exp_b) and _is_close(backend, got_b, exp_f):
-        raise CheckFailed(
-            f"Your {what}'s outputs hold the backward outputs first ({case}): concatenate the "
-            f"forward outputs first, then the backward ones, along the last axis.")
+        raise CheckFailed(_(
+            "Your {what}'s outputs hold the backward outputs first ({case}): concatenate the "
+            "forward outputs first, then the backward ones, along the last axis."
+        ).format(what=what, case=case))
     axes = ("sequence", "step", "unit")
     if not forward_ok:
-        _close(backend, f"The forward half of your {what}'s outputs ({case})", got_f, exp_f,
+        _close(backend, _("The forward half of your {what}'s outputs ({case})").format(
+                   what=what, case=case), got_f, exp_f,
                reference=reference, axes=axes, step_axis=1,
-               hint="The forward layer reads x as it is, with lengths.")
+               hint=N_("The forward layer reads x as it is, with lengths."))
     if not backward_ok:
         if _is_close(backend, got_b, reverse_within(exp_b, lengths)):
-            raise CheckFailed(
-                f"The backward half of your {what}'s outputs is still in reading order ({case}): "
-                f"reverse the backward layer's outputs back within each length (reverse_padded "
-                f"again), so that step t holds the state after reading steps t..length-1.")
+            raise CheckFailed(_(
+                "The backward half of your {what}'s outputs is still in reading order ({case}): "
+                "reverse the backward layer's outputs back within each length (reverse_padded "
+                "again), so that step t holds the state after reading steps t..length-1."
+            ).format(what=what, case=case))
         row = _short_row_only(backend, got_b, exp_b, lengths, steps)
         if row is not None:
-            raise CheckFailed(
-                f"The backward half of your {what}'s outputs is right for the sequences as long "
-                f"as the batch but wrong for shorter ones (sequence {row}, length {lengths[row]}; "
-                f"{case}): reverse each sequence within its own length with reverse_padded, not "
-                f"across the padding, both before the backward layer and after it.")
-        _close(backend, f"The backward half of your {what}'s outputs ({case})", got_b, exp_b,
+            raise CheckFailed(_(
+                "The backward half of your {what}'s outputs is right for the sequences as long "
+                "as the batch but wrong for shorter ones (sequence {row}, length {length}; "
+                "{case}): reverse each sequence within its own length with reverse_padded, not "
+                "across the padding, both before the backward layer and after it."
+            ).format(what=what, row=row, length=lengths[row], case=case))
+        _close(backend, _("The backward half of your {what}'s outputs ({case})").format(
+                   what=what, case=case), got_b, exp_b,
                reference=reference, axes=axes, step_axis=1,
-               hint="The backward layer reads each sequence reversed within its length "
-               "(reverse_padded), and its outputs are reversed back the same way.")
+               hint=N_("The backward layer reads each sequence reversed within its length "
+                       "(reverse_padded), and its outputs are reversed back the same way."))
 
 
 def _compare_grad_x(backend: DeepBackend, got: DeepRun, ref: DeepRun, what: str, case: str,
                     reference: str) -> None:
     if got.grad_x is None:
-        raise CheckFailed(f"No gradient flows through your {what} back to x: "
-                          f"{backend.deep_grad_hint}")
-    _close(backend, f"The gradient of your {what} with respect to x ({case})", got.grad_x,
+        raise CheckFailed(_("No gradient flows through your {what} back to x: {hint}").format(
+            what=what, hint=_(backend.deep_grad_hint)))
+    _close(backend, _("The gradient of your {what} with respect to x ({case})").format(
+               what=what, case=case), got.grad_x,
            ref.grad_x, reference=reference, axes=("sequence", "step", "feature"), step_axis=1,
-           hint=_sentence(backend.deep_grad_hint))
+           hint=_sentence(_(backend.deep_grad_hint)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -589,29 +644,35 @@ def _stack_layers(backend: DeepBackend, module: Any, recorder: LayerRecorder, nu
     attribute = backend.stacked_attribute
     layers = list(getattr(module, attribute, None) or [])
     if len(layers) != num_layers:
-        raise CheckFailed(
-            f"Your {what} with num_layers={num_layers} holds {len(layers)} layers in "
-            f"self.{attribute}: keep the given __init__, which makes each layer with make_layer "
-            f"and puts it in self.{attribute}.")
+        raise CheckFailed(_(
+            "Your {what} with num_layers={num_layers} holds {count} layers in "
+            "self.{attribute}: keep the given __init__, which makes each layer with make_layer "
+            "and puts it in self.{attribute}."
+        ).format(what=what, num_layers=num_layers, count=len(layers), attribute=attribute))
     recurrents = []
     for index, layer in enumerate(layers):
         if bidirectional:
-            for direction in ("forward", "backward"):
+            for direction, name in (("forward", _("The forward layer of layer {index} of your "
+                                                  "{what}")),
+                                    ("backward", _("The backward layer of layer {index} of "
+                                                   "your {what}"))):
                 inner = getattr(layer, f"{direction}_layer", None)
                 if not any(inner is made for made in recorder.layers):
-                    raise CheckFailed(
-                        f"The {direction}_layer of layer {index} of your {what} is not a layer "
-                        f"that make_layer made: keep the given __init__ of Bidirectional.")
+                    raise CheckFailed(_(
+                        "The {direction}_layer of layer {index} of your {what} is not a layer "
+                        "that make_layer made: keep the given __init__ of Bidirectional."
+                    ).format(direction=direction, index=index, what=what))
                 recurrents.append(inner)
-                recorder.names[id(inner)] = (f"The {direction} layer of layer {index} of your "
-                                             f"{what}")
+                recorder.names[id(inner)] = name.format(index=index, what=what)
         else:
             if not any(layer is made for made in recorder.layers):
-                raise CheckFailed(
-                    f"Layer {index} of your {what} (self.{attribute}[{index}]) is not a layer "
-                    f"that make_layer made: keep the given __init__.")
+                raise CheckFailed(_(
+                    "Layer {index} of your {what} (self.{attribute}[{index}]) is not a layer "
+                    "that make_layer made: keep the given __init__."
+                ).format(index=index, what=what, attribute=attribute))
             recurrents.append(layer)
-            recorder.names[id(layer)] = f"Layer {index} of your {what}"
+            recorder.names[id(layer)] = _("Layer {index} of your {what}").format(index=index,
+                                                                                 what=what)
     return layers, recurrents
 
 
@@ -636,8 +697,8 @@ def check_stacked(
     what = "Stacked"
     for kind, e, h, num_layers, dropout, bidirectional in configs:
         recorder = backend.recorder(kind)
-        recorder.size_hint = ("each layer must read the previous layer's outputs, only layer 0 "
-                              "reads x")
+        recorder.size_hint = N_("each layer must read the previous layer's outputs, only "
+                                "layer 0 reads x")
         if bidirectional:
             if bidirectional_class is None:
                 continue
@@ -646,24 +707,29 @@ def check_stacked(
             make_layer = recorder.make
         module = backend.build_deep(stacked_class, make_layer, e, h, num_layers, dropout=dropout)
         backend.assert_no_builtin_deep(module, recorder, what)
-        _, recurrents = _stack_layers(backend, module, recorder, num_layers, bidirectional, what)
+        recurrents = _stack_layers(backend, module, recorder, num_layers, bidirectional,
+                                   what)[1]
         width = 2 * h if bidirectional else h
         slots = stacked_slots(kind, num_layers, bidirectional)
         reference_name = backend.stacked_reference_name(kind, num_layers, dropout, bidirectional)
-        description = (f"{num_layers} {KIND_NAMES[kind]} layer{'s' if num_layers > 1 else ''} "
-                       f"of {e} → {h}" + (", bidirectional" if bidirectional else "")
-                       + f", dropout={dropout:g}")
+        description = (_("{count} {kind} layers of {e} → {h}") if num_layers > 1
+                       else _("{count} {kind} layer of {e} → {h}")).format(
+                           count=num_layers, kind=KIND_NAMES[kind], e=e, h=h)
+        if bidirectional:
+            description = _("{layers}, bidirectional").format(layers=description)
+        description += f", dropout={dropout:g}"
 
         lengths, steps = cases[0]
         x = _padded_inputs(rng, lengths, steps, e)
         first = backend.run_deep(module, what, x, np.asarray(lengths), training=False)
-        assert_shape(f"The outputs of your {what} for a batch of {len(lengths)} sequences of "
-                     f"{steps} steps", first.outputs, (len(lengths), steps, width),
-                     hint="They are the last layer's outputs: (batch, steps, output_size).")
+        assert_shape(_("The outputs of your {what} for a batch of {count} sequences of "
+                       "{steps} steps").format(what=what, count=len(lengths), steps=steps),
+                     first.outputs, (len(lengths), steps, width),
+                     hint=N_("They are the last layer's outputs: (batch, steps, output_size)."))
         _check_final_structure(first.final, slots, what, len(lengths), h)
         if not bidirectional:
             _check_flow(backend, first, recorder, recurrents, x, lengths, steps, dropout,
-                        training=False, case=_case(lengths, steps) + f", {description}")
+                        training=False, case=f"{_case(lengths, steps)}, {description}")
 
         backend.randomize_layers(recurrents, rng)
         reference = backend.deep_reference(kind, recurrents, num_layers, bidirectional)
@@ -671,16 +737,17 @@ def check_stacked(
             x = _padded_inputs(rng, lengths, steps, e)
             mask = real_steps(lengths, steps)
             g_out = _random_padded_grad(rng, mask, width)
-            g_fin = tuple(rng.normal(size=(len(lengths), h)) for _ in slots.symbols)
+            g_fin = tuple(rng.normal(size=(len(lengths), h)) for _slot in slots.symbols)
             got = backend.run_deep(module, what, x, np.asarray(lengths), training=False,
                                    grad_outputs=g_out, grad_final=g_fin)
             ref = backend.run_deep_reference(reference, x, np.asarray(lengths), g_out, g_fin)
-            case = _case(lengths, steps) + f", {description}, eval mode"
-            _close(backend, f"Your {what}'s outputs ({case})", _only_real(got.outputs, mask),
+            case = _("{case}, eval mode").format(case=f"{_case(lengths, steps)}, {description}")
+            _close(backend, _("Your {what}'s outputs ({case})").format(what=what, case=case),
+                   _only_real(got.outputs, mask),
                    _only_real(ref.outputs, mask), reference=reference_name,
                    axes=("sequence", "step", "unit"), step_axis=1,
-                   hint="Each layer reads the previous layer's outputs, and the stack returns "
-                   "the last layer's outputs.")
+                   hint=N_("Each layer reads the previous layer's outputs, and the stack returns "
+                           "the last layer's outputs."))
             _check_final_structure(got.final, slots, what, len(lengths), h)
             _compare_final(backend, got.final, ref.final, slots, what, case, reference_name,
                            lengths, steps)
@@ -692,7 +759,7 @@ def check_stacked(
             run = backend.run_deep(module, what, x, np.asarray(lengths), training=True)
             _check_final_structure(run.final, slots, what, len(lengths), h)
             _check_flow(backend, run, recorder, recurrents, x, lengths, steps, dropout,
-                        training=True, case=_case(lengths, steps) + f", {description}")
+                        training=True, case=f"{_case(lengths, steps)}, {description}")
 
 
 def _check_flow(backend: DeepBackend, run: DeepRun, recorder: LayerRecorder,
@@ -700,15 +767,15 @@ def _check_flow(backend: DeepBackend, run: DeepRun, recorder: LayerRecorder,
                 dropout: float, *, training: bool, case: str) -> None:
     """What each layer received, and what the stack returned, in eval or training mode."""
     what = "Stacked"
-    mode = "training" if training else "eval"
     mask = real_steps(lengths, steps)
     tol = backend.tolerance
     records = []
     for index, layer in enumerate(layers):
         record = recorder.record(layer)
         if record is None:
-            raise CheckFailed(f"Layer {index} of your {what} is never called ({case}): run every "
-                              f"layer of self.{backend.stacked_attribute} in order.")
+            raise CheckFailed(_("Layer {index} of your {what} is never called ({case}): run "
+                                "every layer of self.{attribute} in order.").format(
+                index=index, what=what, case=case, attribute=backend.stacked_attribute))
         records.append(record)
 
     for index, record in enumerate(records):
@@ -716,17 +783,23 @@ def _check_flow(backend: DeepBackend, run: DeepRun, recorder: LayerRecorder,
         if index == 0:
             previous, source = x, "x"
         else:
-            previous, source = records[index - 1].outputs, f"layer {index - 1}'s outputs"
+            previous = records[index - 1].outputs
+            source = _("layer {index}'s outputs").format(index=index - 1)
             if received.shape == x.shape and _is_close(
                     backend, _only_real(received, mask), _only_real(x, mask)):
-                raise CheckFailed(
-                    f"Layer {index} of your {what} reads the original input x ({case}): each "
-                    f"layer must read the previous layer's outputs, only layer 0 reads x.")
+                raise CheckFailed(_(
+                    "Layer {index} of your {what} reads the original input x ({case}): each "
+                    "layer must read the previous layer's outputs, only layer 0 reads x."
+                ).format(index=index, what=what, case=case))
         if received.shape != previous.shape:
-            raise CheckFailed(
-                f"Layer {index} of your {what} receives inputs of shape {received.shape}, but "
-                f"{source} have shape {previous.shape} ({case}): "
-                + ("layer 0 reads x." if index == 0 else "feed it the previous layer's outputs."))
+            message = (_("Layer {index} of your {what} receives inputs of shape {shape}, but "
+                         "{source} have shape {expected} ({case}): layer 0 reads x.")
+                       if index == 0 else
+                       _("Layer {index} of your {what} receives inputs of shape {shape}, but "
+                         "{source} have shape {expected} ({case}): feed it the previous "
+                         "layer's outputs."))
+            raise CheckFailed(message.format(index=index, what=what, shape=received.shape,
+                                             source=source, expected=previous.shape, case=case))
         pattern = _as_dropout(received, previous, mask, tol)
         identity = pattern is not None and pattern.is_identity(tol)
         between = training and index > 0
@@ -740,55 +813,69 @@ def _check_flow(backend: DeepBackend, run: DeepRun, recorder: LayerRecorder,
             if between:  # dropout=0 yet values zeroed: the scale or the share says so
                 _check_dropout(backend, pattern, int(mask.sum()) * previous.shape[-1], index,
                                dropout, case)
-            _dropout_misplaced(backend, pattern, f"the input of layer {index}", training, case)
-        _close(backend, f"In {mode} mode the input of layer {index} of your {what} ({case})",
+            _dropout_misplaced(backend, pattern,
+                               _("the input of layer {index}").format(index=index), training,
+                               case)
+        name = (_("In training mode the input of layer {index} of your {what} ({case})")
+                if training else
+                _("In eval mode the input of layer {index} of your {what} ({case})"))
+        _close(backend, name.format(index=index, what=what, case=case),
                _only_real(received, mask), _only_real(previous, mask), reference=source,
                axes=("sequence", "step", "feature"), step_axis=1,
-               hint="Layer 0 reads x as it is, and each further layer the previous layer's "
-               "outputs" + (", through self.dropout." if training else
-                            " (self.dropout changes nothing in eval mode)."))
+               hint=N_("Layer 0 reads x as it is, and each further layer the previous layer's "
+                       "outputs, through self.dropout.") if training else
+               N_("Layer 0 reads x as it is, and each further layer the previous layer's "
+                  "outputs (self.dropout changes nothing in eval mode)."))
 
     outputs = np.asarray(run.outputs)
     last = records[-1].outputs
     if not _is_close(backend, _only_real(outputs, mask), _only_real(last, mask)):
         for index, record in enumerate(records[:-1]):
             if _is_close(backend, _only_real(outputs, mask), _only_real(record.outputs, mask)):
-                raise CheckFailed(
-                    f"Your {what} returns the outputs of layer {index}, not those of the last "
-                    f"layer (layer {len(records) - 1}) ({case}).")
+                raise CheckFailed(_(
+                    "Your {what} returns the outputs of layer {index}, not those of the last "
+                    "layer (layer {last}) ({case})."
+                ).format(what=what, index=index, last=len(records) - 1, case=case))
         pattern = _as_dropout(outputs, last, mask, tol)
         if pattern is not None and pattern.fraction > 0:
             if not training:
-                _dropout_misplaced(backend, pattern, "its outputs", training, case)
-            raise CheckFailed(
-                f"In training mode your {what}'s outputs are the last layer's outputs with "
-                f"dropout applied ({pattern.fraction:.0%} zeroed; {case}): dropout goes only "
-                f"between layers, so return the last layer's outputs as they are.")
-        _close(backend, f"In {mode} mode the outputs of your {what} ({case})",
+                _dropout_misplaced(backend, pattern, _("its outputs"), training, case)
+            raise CheckFailed(_(
+                "In training mode your {what}'s outputs are the last layer's outputs with "
+                "dropout applied ({fraction:.0%} zeroed; {case}): dropout goes only between "
+                "layers, so return the last layer's outputs as they are."
+            ).format(what=what, fraction=pattern.fraction, case=case))
+        name = (_("In training mode the outputs of your {what} ({case})") if training
+                else _("In eval mode the outputs of your {what} ({case})"))
+        _close(backend, name.format(what=what, case=case),
                _only_real(outputs, mask), _only_real(last, mask),
-               reference="the last layer's outputs", axes=("sequence", "step", "unit"),
-               step_axis=1, hint="Return the last layer's outputs as they are.")
+               reference=N_("the last layer's outputs"), axes=("sequence", "step", "unit"),
+               step_axis=1, hint=N_("Return the last layer's outputs as they are."))
     if training:
         flat = tuple(part for record in records for part in record.final)
         for k, (got, expected) in enumerate(zip(run.final, flat, strict=True)):
-            _close(backend, f"In training mode final state {k} of your {what} ({case})", got,
-                   expected, reference="the final states its layers returned",
+            _close(backend, _("In training mode final state {k} of your {what} ({case})").format(
+                       k=k, what=what, case=case), got,
+                   expected, reference=N_("the final states its layers returned"),
                    axes=("sequence", "unit"),
-                   hint="Return every layer's final tuple as the layer returned it.")
+                   hint=N_("Return every layer's final tuple as the layer returned it."))
 
 
 def _dropout_misplaced(backend: DeepBackend, pattern: _Dropout, where: str, training: bool,
                        case: str) -> None:
     """Dropout where there must be none: anywhere in eval mode, on x in training mode."""
     what = "Stacked"
-    share = f"{pattern.fraction:.0%} of the values zeroed, the rest scaled by {pattern.scale:.3g}"
+    share = _("{fraction:.0%} of the values zeroed, the rest scaled by {scale:.3g}").format(
+        fraction=pattern.fraction, scale=pattern.scale)
     if not training:
-        raise CheckFailed(
-            f"In eval mode your {what} applies dropout to {where} ({share}; {case}): "
-            f"{backend.eval_dropout_hint}")
-    raise CheckFailed(
-        f"In training mode layer 0 of your {what} receives x with dropout applied ({share}; "
-        f"{case}): dropout goes only between layers, so the first layer reads x as it is.")
+        raise CheckFailed(_("In eval mode your {what} applies dropout to {where} ({share}; "
+                            "{case}): {hint}").format(what=what, where=where, share=share,
+                                                      case=case,
+                                                      hint=_(backend.eval_dropout_hint)))
+    raise CheckFailed(_(
+        "In training mode layer 0 of your {what} receives x with dropout applied ({share}; "
+        "{case}): dropout goes only between layers, so the first layer reads x as it is."
+    ).format(what=what, share=share, case=case))
 
 
 def _check_dropout(backend: DeepBackend, pattern: _Dropout | None, count: int, index: int,
@@ -796,28 +883,34 @@ def _check_dropout(backend: DeepBackend, pattern: _Dropout | None, count: int, i
     """In training mode the input of layer ``index`` > 0 is dropout(p) of the previous outputs."""
     what = "Stacked"
     if pattern is None:
-        raise CheckFailed(
-            f"In training mode the input of layer {index} of your {what} is not dropout of "
-            f"layer {index - 1}'s outputs ({case}): each value must be 0 or the previous "
-            f"output times 1/(1 - dropout); pass the previous outputs through self.dropout.")
+        raise CheckFailed(_(
+            "In training mode the input of layer {index} of your {what} is not dropout of "
+            "layer {previous}'s outputs ({case}): each value must be 0 or the previous output "
+            "times 1/(1 - dropout); pass the previous outputs through self.dropout."
+        ).format(index=index, what=what, previous=index - 1, case=case))
     if pattern.is_identity(backend.tolerance):
-        raise CheckFailed(
-            f"In training mode layer {index} of your {what} receives layer {index - 1}'s "
-            f"outputs without dropout ({case}): pass each layer's outputs through self.dropout "
-            f"before the next layer reads them.")
+        raise CheckFailed(_(
+            "In training mode layer {index} of your {what} receives layer {previous}'s outputs "
+            "without dropout ({case}): pass each layer's outputs through self.dropout before "
+            "the next layer reads them."
+        ).format(index=index, what=what, previous=index - 1, case=case))
     expected_scale = 1.0 / (1.0 - dropout)
     if abs(pattern.scale - expected_scale) > 1e-6 * expected_scale + 10 * backend.tolerance:
-        raise CheckFailed(
-            f"In training mode the dropout before layer {index} of your {what} scales the kept "
-            f"values by {pattern.scale:.4g}, but dropout={dropout:g} scales them by "
-            f"1/(1 - {dropout:g}) = {expected_scale:.4g} ({case}): use self.dropout, made with "
-            f"the dropout argument.")
+        raise CheckFailed(_(
+            "In training mode the dropout before layer {index} of your {what} scales the kept "
+            "values by {scale:.4g}, but dropout={dropout:g} scales them by "
+            "1/(1 - {dropout:g}) = {expected:.4g} ({case}): use self.dropout, made with the "
+            "dropout argument."
+        ).format(index=index, what=what, scale=pattern.scale, dropout=dropout,
+                 expected=expected_scale, case=case))
     spread = 5.0 * np.sqrt(dropout * (1.0 - dropout) / count) + 1.0 / count
     if abs(pattern.fraction - dropout) > spread:
-        raise CheckFailed(
-            f"In training mode the dropout before layer {index} of your {what} zeroes "
-            f"{pattern.fraction:.0%} of {count} values, far from dropout={dropout:g} ({case}): "
-            f"use self.dropout, made with the dropout argument.")
+        raise CheckFailed(_(
+            "In training mode the dropout before layer {index} of your {what} zeroes "
+            "{fraction:.0%} of {count} values, far from dropout={dropout:g} ({case}): use "
+            "self.dropout, made with the dropout argument."
+        ).format(index=index, what=what, fraction=pattern.fraction, count=count,
+                 dropout=dropout, case=case))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -830,10 +923,6 @@ class DeepLessonChecks(PrecisionChecks):
 
     precise: DeepBackend
 
-    @staticmethod
-    def _scope(thorough: bool) -> str:
-        return ", on every shape." if thorough else "."
-
     def check_reverse_padded(self, function: Callable[..., Any], *,
                              thorough: bool = False) -> None:
         """Check ``function(x, lengths)``: each sequence reversed within its own length."""
@@ -841,8 +930,11 @@ class DeepLessonChecks(PrecisionChecks):
             note = self._run(check_reverse_padded, function, cases=REVERSE_THOROUGH, seed=11)
         else:
             note = self._run(check_reverse_padded, function)
-        print(f"✓ {REVERSE} reverses each sequence within its own length, leaves the padding in "
-              "place and passes gradients back" + self._scope(thorough) + note)
+        passed = (_("✓ {function} reverses each sequence within its own length, leaves the "
+                    "padding in place and passes gradients back, on every shape.") if thorough
+                  else _("✓ {function} reverses each sequence within its own length, leaves the "
+                         "padding in place and passes gradients back."))
+        print(passed.format(function=REVERSE) + note)
 
     def check_bidirectional(self, bidirectional_class: type, *, thorough: bool = False) -> None:
         """Check ``Bidirectional(make_layer, ...)`` against the framework's bidirectional layer."""
@@ -852,9 +944,12 @@ class DeepLessonChecks(PrecisionChecks):
         else:
             note = self._run(check_bidirectional, bidirectional_class)
         configs = BIDIRECTIONAL_THOROUGH if thorough else BIDIRECTIONAL_QUICK
-        kinds = tuple(dict.fromkeys(kind for kind, _, _ in configs))
-        print("✓ Bidirectional returns the same outputs, final states and gradients as "
-              + self.precise.bidirectional_reference_name(*kinds) + self._scope(thorough) + note)
+        kinds = tuple(dict.fromkeys(config[0] for config in configs))
+        passed = (_("✓ Bidirectional returns the same outputs, final states and gradients as "
+                    "{reference}, on every shape.") if thorough
+                  else _("✓ Bidirectional returns the same outputs, final states and gradients "
+                         "as {reference}."))
+        print(passed.format(reference=self.precise.bidirectional_reference_name(*kinds)) + note)
 
     def check_stacked(self, stacked_class: type, bidirectional_class: type | None = None, *,
                       thorough: bool = False) -> None:
@@ -867,14 +962,18 @@ class DeepLessonChecks(PrecisionChecks):
                              cases=STACKED_CASES_THOROUGH, seed=13)
             kinds = tuple(dict.fromkeys(config[0] for config in configs))
             reference = self.precise.stacked_summary(*kinds)
-            also = (", also with your Bidirectional layers," if bidirectional_class else "")
+            passed = (_("✓ Stacked matches {reference} in eval mode, also with your "
+                        "Bidirectional layers, and applies dropout only between layers in "
+                        "training, on every shape.") if bidirectional_class
+                      else _("✓ Stacked matches {reference} in eval mode and applies dropout "
+                             "only between layers in training, on every shape."))
         else:
             note = self._run(check_stacked, stacked_class)
-            kind, _, _, layers, dropout, _ = STACKED_QUICK[0]
+            kind, _e, _h, layers, dropout, _bidirectional = STACKED_QUICK[0]
             reference = self.precise.stacked_reference_name(kind, layers, dropout, False)
-            also = ""
-        print(f"✓ Stacked matches {reference} in eval mode{also} and applies dropout only "
-              "between layers in training" + self._scope(thorough) + note)
+            passed = _("✓ Stacked matches {reference} in eval mode and applies dropout only "
+                       "between layers in training.")
+        print(passed.format(reference=reference) + note)
 
     def check_pooling(self, max_function: Callable[..., Any], mean_function: Callable[..., Any],
                       *, thorough: bool = False) -> None:
@@ -884,5 +983,8 @@ class DeepLessonChecks(PrecisionChecks):
                              seed=14)
         else:
             note = self._run(check_pooling, max_function, mean_function)
-        print(f"✓ {MAX} and {MEAN} pool over each sequence's real steps only, with the right "
-              "gradients" + self._scope(thorough) + note)
+        passed = (_("✓ {max} and {mean} pool over each sequence's real steps only, with the "
+                    "right gradients, on every shape.") if thorough
+                  else _("✓ {max} and {mean} pool over each sequence's real steps only, with "
+                         "the right gradients."))
+        print(passed.format(max=MAX, mean=MEAN) + note)

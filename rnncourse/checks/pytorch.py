@@ -28,7 +28,7 @@ from rnncourse.checks.backend import (
     ModelRun,
     nested_arrays,
 )
-from rnncourse.checks.deep import DeepLessonChecks
+from rnncourse.checks.deep import DeepLessonChecks, joined
 from rnncourse.checks.gated import GatedLessonChecks, float32_exact
 from rnncourse.checks.lesson import LessonChecks
 from rnncourse.errors import CheckFailed
@@ -350,23 +350,25 @@ class TorchBackend:
 
     # Lesson 3: reading both ways and stacking -------------------------------------------------
 
-    deep_grad_hint = (
+    deep_grad_hint = N_(
         "use torch operations on the tensors themselves (indexing, flip, gather, cat, "
         "masked_fill), without .detach(), .data, .numpy(), .item() or torch.no_grad()."
     )
     stacked_attribute = "layers"
     make_layer_text = "make_layer(input_size, hidden_size)"
-    eval_dropout_hint = (
+    eval_dropout_hint = N_(
         "use self.dropout (an nn.Dropout), which PyTorch switches off in eval mode, not "
         "F.dropout(..., training=True)."
     )
-    masked_max_hint = "fill the padding with -inf (masked_fill(~mask, float('-inf'))) first"
+    masked_max_hint = N_(
+        "fill the padding with -inf (masked_fill(~mask, float('-inf'))) first"
+    )
 
     def bidirectional_reference_name(self, *kinds: str) -> str:
-        names = " and ".join(self.gated_reference_names.get(k, "torch.nn.RNN") for k in kinds)
+        names = [self.gated_reference_names.get(k, "torch.nn.RNN") for k in kinds]
         if len(kinds) == 1:
-            return f"{names}(bidirectional=True)"
-        return f"{names} with bidirectional=True"
+            return f"{names[0]}(bidirectional=True)"
+        return _("{names} with bidirectional=True").format(names=joined(names))
 
     def stacked_reference_name(self, kind: str, num_layers: int, dropout: float,
                                bidirectional: bool) -> str:
@@ -378,8 +380,8 @@ class TorchBackend:
         return f"{self.gated_reference_names.get(kind, 'torch.nn.RNN')}({arguments})"
 
     def stacked_summary(self, *kinds: str) -> str:
-        names = " and ".join(self.gated_reference_names.get(k, "torch.nn.RNN") for k in kinds)
-        return f"{names} with num_layers and dropout"
+        names = [self.gated_reference_names.get(k, "torch.nn.RNN") for k in kinds]
+        return _("{names} with num_layers and dropout").format(names=joined(names))
 
     def _lengths(self, lengths: np.ndarray) -> torch.Tensor:
         # What rnncourse.pytorch.sequence_lengths gives the notebooks: an int64 tensor.
@@ -422,7 +424,8 @@ class TorchBackend:
         with _default_dtype(self.dtype), torch.random.fork_rng(devices=[]):
             module = cls(make_layer, input_size, hidden_size, *args, **kwargs)
         if not isinstance(module, nn.Module):
-            raise CheckFailed(f"{cls.__name__} must be a subclass of torch.nn.Module.")
+            raise CheckFailed(_("{name} must be a subclass of {base}.").format(
+                name=cls.__name__, base="torch.nn.Module"))
         return module.to(self.dtype)
 
     def assert_no_builtin_deep(self, module: nn.Module, recorder: LayerRecorder,
@@ -436,10 +439,11 @@ class TorchBackend:
                 details.append("bidirectional=True")
             if getattr(sub, "num_layers", 1) > 1:
                 details.append(f"num_layers={sub.num_layers}")
-            raise CheckFailed(
-                f"Your {what} uses PyTorch's own {type(sub).__name__} ({', '.join(details)}); "
-                f"the exercise asks you to build it from the layers that make_layer returns, "
-                f"without built-in bidirectional or multi-layer recurrent layers.")
+            raise CheckFailed(_(
+                "Your {what} uses PyTorch's own {layer} ({details}); the exercise asks you to "
+                "build it from the layers that make_layer returns, without built-in "
+                "bidirectional or multi-layer recurrent layers."
+            ).format(what=what, layer=type(sub).__name__, details=", ".join(details)))
 
     def run_deep(self, module: nn.Module, what: str, x: np.ndarray, lengths: np.ndarray, *,
                  training: bool, grad_outputs: np.ndarray | None = None,
@@ -452,7 +456,8 @@ class TorchBackend:
             torch.manual_seed(0)
             result = module(xt, self._lengths(lengths))
         if not (isinstance(result, tuple | list) and len(result) == 2):
-            raise CheckFailed(f"Your {what}'s forward should return a pair (outputs, final).")
+            raise CheckFailed(_("Your {what}'s {method} should return a pair (outputs, "
+                                "{final}).").format(what=what, method="forward", final="final"))
         outputs, final = result
         run = DeepRun(_numpy(outputs, f"{what}.forward (outputs)"),
                       nested_arrays(final, f"{what}.forward (final)", _numpy))
@@ -524,9 +529,10 @@ class _RecordingRecurrent(Recurrent):
     def forward(self, x: torch.Tensor,
                 lengths: torch.Tensor) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
         if torch.is_tensor(x) and x.dim() == 3 and x.shape[-1] != self.input_size:
-            raise CheckFailed(
-                f"{self._recorder.name(self)} was made for inputs of {self.input_size} features "
-                f"but receives {x.shape[-1]}: {self._recorder.size_hint}.")
+            raise CheckFailed(_(
+                "{name} was made for inputs of {expected} features but receives {got}: {hint}."
+            ).format(name=self._recorder.name(self), expected=self.input_size,
+                     got=x.shape[-1], hint=_(self._recorder.size_hint)))
         outputs, final = super().forward(x, lengths)
         self.record = LayerRecord(_numpy(x, "x"), _numpy(outputs, "Recurrent"),
                                   tuple(_numpy(part, "Recurrent") for part in final))

@@ -26,7 +26,7 @@ from rnncourse.checks.backend import (
     ModelRun,
     nested_arrays,
 )
-from rnncourse.checks.deep import DeepLessonChecks
+from rnncourse.checks.deep import DeepLessonChecks, joined
 from rnncourse.checks.gated import GatedLessonChecks, float32_exact
 from rnncourse.checks.lesson import LessonChecks
 from rnncourse.errors import CheckFailed
@@ -394,36 +394,36 @@ class KerasBackend:
 
     # Lesson 3: reading both ways and stacking -------------------------------------------------
 
-    deep_grad_hint = (
+    deep_grad_hint = N_(
         "use tf or keras.ops operations on the tensors themselves (tf.reverse_sequence, "
         "tf.gather, tf.where, indexing), without .numpy(), tf.stop_gradient or NumPy arrays."
     )
     stacked_attribute = "rnns"
     make_layer_text = "make_layer(hidden_size)"
-    eval_dropout_hint = (
+    eval_dropout_hint = N_(
         "call self.dropout(x, training=training) with the training argument your call "
         "receives (Keras passes False in evaluation), never with training=True."
     )
-    masked_max_hint = "fill the padding with -inf first (tf.where with the mask)"
+    masked_max_hint = N_("fill the padding with -inf first (tf.where with the mask)")
 
     def bidirectional_reference_name(self, *kinds: str) -> str:
-        names = " and ".join(self.gated_reference_names.get(k, "keras.layers.SimpleRNN")
-                             for k in kinds)
+        names = [self.gated_reference_names.get(k, "keras.layers.SimpleRNN") for k in kinds]
         if len(kinds) == 1:
-            return f"keras.layers.Bidirectional({names})"
-        return f"keras.layers.Bidirectional around {names}"
+            return f"keras.layers.Bidirectional({names[0]})"
+        return _("keras.layers.Bidirectional around {names}").format(names=joined(names))
 
     def stacked_reference_name(self, kind: str, num_layers: int, dropout: float,
                                bidirectional: bool) -> str:
         name = self.gated_reference_names.get(kind, "keras.layers.SimpleRNN")
         if bidirectional:
             name = f"keras.layers.Bidirectional({name})"
-        return f"{num_layers} stacked {name} layer" + ("s" if num_layers > 1 else "")
+        stacked = (_("{count} stacked {name} layers") if num_layers > 1
+                   else _("{count} stacked {name} layer"))
+        return stacked.format(count=num_layers, name=name)
 
     def stacked_summary(self, *kinds: str) -> str:
-        names = " and ".join(self.gated_reference_names.get(k, "keras.layers.SimpleRNN")
-                             for k in kinds)
-        return f"stacked {names} layers"
+        names = [self.gated_reference_names.get(k, "keras.layers.SimpleRNN") for k in kinds]
+        return _("stacked {names} layers").format(names=joined(names))
 
     @staticmethod
     def _lengths(lengths: np.ndarray) -> tf.Tensor:
@@ -469,7 +469,8 @@ class KerasBackend:
         with _default_dtype(self.dtype):
             layer = cls(make_layer, hidden_size, *args, **kwargs)
         if not isinstance(layer, keras.layers.Layer):
-            raise CheckFailed(f"{cls.__name__} must be a subclass of keras.layers.Layer.")
+            raise CheckFailed(_("{name} must be a subclass of {base}.").format(
+                name=cls.__name__, base="keras.layers.Layer"))
         return layer
 
     def assert_no_builtin_deep(self, module: keras.layers.Layer, recorder: LayerRecorder,
@@ -479,10 +480,11 @@ class KerasBackend:
         for layer in module._flatten_layers(include_self=True, recursive=True):
             if id(layer) in own or not isinstance(layer, BUILTIN_RECURRENT):
                 continue
-            raise CheckFailed(
-                f"Your {what} uses Keras' own {type(layer).__name__} ({layer.name!r}); the "
-                f"exercise asks you to build it from the layers that make_layer returns, without "
-                f"built-in bidirectional or recurrent layers of its own.")
+            raise CheckFailed(_(
+                "Your {what} uses Keras' own {layer} ({name}); the exercise asks you to build it "
+                "from the layers that make_layer returns, without built-in bidirectional or "
+                "recurrent layers of its own."
+            ).format(what=what, layer=type(layer).__name__, name=repr(layer.name)))
 
     def run_deep(self, module: keras.layers.Layer, what: str, x: np.ndarray,
                  lengths: np.ndarray, *, training: bool,
@@ -493,7 +495,8 @@ class KerasBackend:
             tape.watch(xt)
             result = module(xt, self._lengths(lengths), training=training)
             if not (isinstance(result, tuple | list) and len(result) == 2):
-                raise CheckFailed(f"Your {what}'s call should return a pair (outputs, final).")
+                raise CheckFailed(_("Your {what}'s {method} should return a pair (outputs, "
+                                    "{final}).").format(what=what, method="call", final="final"))
             outputs, final = result
             run = DeepRun(_numpy(outputs, f"{what}.call (outputs)"),
                           nested_arrays(final, f"{what}.call (final)", _numpy))
@@ -513,8 +516,8 @@ class KerasBackend:
     def randomize_layers(self, layers: list[Any], rng: np.random.Generator) -> None:
         for layer in layers:
             if not layer.rnn.built:
-                raise CheckFailed(f"{layer._recorder.name(layer)} is never called: call every "
-                                  f"layer that make_layer made.")
+                raise CheckFailed(_("{name} is never called: call every layer that make_layer "
+                                    "made.").format(name=layer._recorder.name(layer)))
             bound = 1 / np.sqrt(layer.hidden_size)
             layer.rnn.set_weights([float32_exact(rng.uniform(-bound, bound, size=tuple(w.shape)))
                                    for w in layer.rnn.get_weights()])

@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import threading
 from collections.abc import Iterable
 
 import nbformat
@@ -30,6 +31,9 @@ from nbgrader.utils import compute_checksum
 #: The first line of the probe cell the grader appends; feedback shows it to students.
 PROBE_HEADER = "# Added by the grader: an integrity check of the course's functions."
 _PROBE_MARK = "RNNCOURSE-PROBE"
+# CPython 3.11's parser keeps its recursion depth in interpreter-wide state: two threads
+# parsing at once fail with "AST constructor recursion depth mismatch". Workers are threads.
+_PARSING = threading.Lock()
 _MODULES_NOT_TO_PATCH = {"builtins", "__builtins__", "sys", "importlib"}
 # Modules the lessons import with ``from ... import``: patching their attributes is flagged too.
 _MODULES_BY_NAME = {"nn", "F", "functional", "init", "keras", "layers", "ops", "tf", "np", "torch"}
@@ -89,8 +93,9 @@ def _parse(source: str) -> ast.Module | None:
     # IPython magics and shell escapes are not Python; blank them out, keep line numbers.
     lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()]
     try:
-        return ast.parse("\n".join(lines))
-    except SyntaxError:
+        with _PARSING:
+            return ast.parse("\n".join(lines))
+    except (SyntaxError, ValueError):
         return None
 
 

@@ -123,3 +123,13 @@ def test_a_clean_kernel_gives_no_finding_and_a_forged_report_is_not_believed():
     assert probe_findings(graded, "n0nce", ran_to_end=True) == [
         "The grader's integrity check did not report (print or the kernel was patched?)."]
     assert probe_findings(graded, "n0nce", ran_to_end=False) == []
+
+
+def test_workers_inspect_notebooks_at_the_same_time():
+    # Grading workers are threads; CPython 3.11's parser is not safe to run in two at once.
+    from concurrent.futures import ThreadPoolExecutor
+
+    released, good = lesson("03-deep-pytorch")
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        found = list(pool.map(lambda _: suspicious_code(good, released), range(40)))
+    assert found == [[]] * 40

@@ -18,6 +18,7 @@ from rnncourse.i18n.catalogs import (
 )
 from rnncourse.i18n.messages import message_catalog_path
 from rnncourse.training import EpochRecord, device_line, epoch_description, epoch_summary
+from tests.checks import deep_students_torch as deep_students
 from tests.checks import gated_students_torch as gated_students
 from tests.checks import students_torch as students
 
@@ -117,6 +118,69 @@ def test_a_wrong_lstm_cell_checked_in_korean_names_the_cell_state_in_korean(caps
     assert capsys.readouterr().out.strip() == (
         "✓ load_fused_lstm 함수로 불러온 LSTMCell: 모든 단계에서 h와 c가 torch.nn.LSTM의 결과와 "
         "같습니다.")
+
+
+KO_CASE = "길이 7, 3, 5, 1, 패딩 후 7단계"
+EN_CASE = "lengths 7, 3, 5, 1 padded to 7 steps"
+LESSON_3_MISTAKES = [
+    pytest.param(
+        checks.check_reverse_padded, (deep_students.reverse_flip_all,),
+        f"reverse_padded 함수가 패딩(padding)까지 포함해 행 전체를 뒤집으므로(x.flip(1)처럼) 짧은 "
+        f"시퀀스가 패딩으로 시작합니다({KO_CASE}): 각 시퀀스를 자신의 길이 안에서(처음 length개 "
+        f"단계만) 뒤집고, 패딩 단계는 제자리에 두십시오.",
+        f"Your reverse_padded flips whole rows, padding included (like x.flip(1)), so a shorter "
+        f"sequence starts with its padding ({EN_CASE}): reverse each sequence within its own "
+        f"length (its first length steps) and leave the padding steps where they are.",
+        id="reverse_padded-flips-the-padding-too"),
+    pytest.param(
+        checks.check_bidirectional, (deep_students.NotReversedBackBidirectional,),
+        f"Bidirectional 출력의 역방향 절반이 아직 읽은 순서 그대로입니다({KO_CASE}, 3 → 4 LSTM "
+        f"층): 단계 t에 t부터 length-1까지의 단계를 읽은 뒤의 상태가 오도록, 역방향 층의 출력을 "
+        f"각 길이 안에서 다시 뒤집으십시오(reverse_padded 함수를 한 번 더 적용).",
+        f"The backward half of your Bidirectional's outputs is still in reading order "
+        f"({EN_CASE}, LSTM layers of 3 → 4): reverse the backward layer's outputs back within "
+        f"each length (reverse_padded again), so that step t holds the state after reading steps "
+        f"t..length-1.",
+        id="bidirectional-forgets-to-reverse-back"),
+    pytest.param(
+        checks.check_pooling, (deep_students.max_masked_fill, deep_students.mean_with_padding),
+        f"mean_over_time 함수가 패딩(padding) 단계까지 평균에 넣습니다({KO_CASE}; 검사는 패딩 "
+        f"단계를 큰 값으로 채웁니다): 각 시퀀스의 실제 단계만 더하고(마스크를 곱해서) 그 시퀀스의 "
+        f"길이로 나누십시오.",
+        f"Your mean_over_time averages the padding steps too ({EN_CASE}), which the check fills "
+        f"with large values: sum only each sequence's real steps (multiply by the mask) and "
+        f"divide by its length.",
+        id="mean-pooling-averages-the-padding"),
+]
+
+
+@pytest.mark.parametrize(("check", "code", "korean", "english"), LESSON_3_MISTAKES)
+def test_a_classic_lesson_3_mistake_is_told_in_korean_and_in_english(check, code, korean,
+                                                                     english):
+    set_language("ko")
+    with pytest.raises(CheckFailed) as error:
+        check(*code)
+    assert str(error.value) == korean
+    assert not re.search(r"\b(Your|padded to|steps|layers of)\b", str(error.value))
+    set_language("en")
+    with pytest.raises(CheckFailed) as error:
+        check(*code)
+    assert str(error.value) == english
+
+
+def test_lesson_3_pass_lines_and_hints_in_korean(capsys):
+    set_language("ko")
+    checks.check_reverse_padded(deep_students.reverse_by_gather)
+    assert capsys.readouterr().out.strip() == (
+        "✓ reverse_padded 함수가 각 시퀀스를 자신의 길이 안에서 뒤집고, 패딩(padding)은 제자리에 "
+        "두며, 기울기(gradient)를 거꾸로 전달합니다.")
+    # The framework's hint, marked where it is defined, is translated where it is shown.
+    with pytest.raises(CheckFailed) as error:
+        checks.check_pooling(deep_students.max_with_padding, deep_students.mean_masked_sum)
+    message = str(error.value)
+    assert message.startswith("max_over_time 함수가 패딩(padding) 단계의 값을 고릅니다")
+    assert message.endswith(
+        "예를 들어 먼저 패딩을 -inf로 채우십시오(masked_fill(~mask, float('-inf'))).")
 
 
 def test_progress_and_device_lines_in_korean():

@@ -10,6 +10,8 @@ both editions, and the same code gets the same score.
 from __future__ import annotations
 
 import csv
+import html
+import re
 import shutil
 import subprocess
 import sys
@@ -21,6 +23,7 @@ from nbgrader.api import Gradebook
 
 from rnncourse.grading.run import grade_class
 from rnncourse.i18n.editions import edition_dir
+from rnncourse.quiz import load_quiz
 from rnncourse.release import RELEASE_DIR, nbgrader_env
 from tests.notebooks.helpers import LESSONS, max_points, solved
 
@@ -38,17 +41,17 @@ def nbgrader(course: Path, *args: str, env: dict[str, str]) -> subprocess.Comple
     )
 
 
-def hand_in(folder: Path, lesson: str, repo: Path, *, korean_only: bool = False) -> None:
-    """A class for ``lesson`` in ``folder``: solved and untouched English notebooks, and the
-    Korean edition solved (only that one when ``korean_only``)."""
+def hand_in(folder: Path, lesson: str, repo: Path, students: tuple[str, ...]) -> None:
+    """Submissions of ``lesson`` in ``folder``: ``solver`` (the English notebook solved),
+    ``untouched`` (the English one as released) and ``solver-ko`` (the Korean one solved)."""
     released = repo / RELEASE_DIR / lesson / f"{lesson}.ipynb"
     korean = repo / edition_dir("ko") / lesson / f"{lesson}.ipynb"
     source = repo / "solutions" / lesson / f"{lesson}.ipynb"
-    class_ = [("solver-ko", solved(korean, source))]
-    if not korean_only:
-        class_ += [("solver", solved(released, source)),
-                   ("untouched", nbformat.read(released, as_version=4))]
-    for student, notebook in class_:
+    made = {"solver": lambda: solved(released, source),
+            "untouched": lambda: nbformat.read(released, as_version=4),
+            "solver-ko": lambda: solved(korean, source)}
+    for student in students:
+        notebook = made[student]()
         (folder / student / lesson).mkdir(parents=True)
         nbformat.write(notebook, folder / student / lesson / f"{lesson}.ipynb")
 
@@ -64,8 +67,7 @@ def native_course(repo, shared_ag_news, tmp_path_factory):
     env.pop("RNNCOURSE_QUICK", None)  # nbgrader's own NBGRADER_EXECUTION must switch it on
     result = nbgrader(course, "generate_assignment", NATIVE, "--force", env=env)
     assert result.returncode == 0, result.stderr[-2000:]
-    hand_in(course / "submitted", NATIVE, repo)
-    shutil.rmtree(course / "submitted" / "solver-ko")
+    hand_in(course / "submitted", NATIVE, repo, ("solver", "untouched"))
     for command in ("autograde", "generate_feedback"):
         result = nbgrader(course, command, NATIVE, env=env)
         assert result.returncode == 0, result.stderr[-2000:]
@@ -97,22 +99,25 @@ def parallel_results(repo, shared_ag_news, tmp_path_factory):
         patch.setenv("RNNCOURSE_DATA", str(shared_ag_news))
         patch.delenv("RNNCOURSE_QUICK", raising=False)
         for lesson in LESSONS:
-            hand_in(base / "submitted", lesson, repo, korean_only=lesson == NATIVE)
+            # Lesson 1 (PyTorch) in English is graded natively above and by tests/grading/.
+            students = ("solver-ko",) if lesson == NATIVE else ("solver-ko", "untouched")
+            hand_in(base / "submitted", lesson, repo, students)
             run = grade_class(repo, lesson, base / "submitted", base / "graded" / lesson,
                               workers=2, progress=False, say=lambda line: None)
             graded[lesson] = (run.out, {r.student: r for r in run.results})
     return graded
 
 
-@pytest.mark.parametrize("lesson", PARALLEL)
+@pytest.mark.parametrize("lesson", LESSONS)
 def test_solutions_get_full_marks_in_parallel_grading(parallel_results, repo, lesson):
+    # The solution is handed in from the Korean edition: the same code as the English one.
     out, results = parallel_results[lesson]
-    solver = results["solver"]
+    solver = results["solver-ko"]
     top = max_points(repo / "solutions" / lesson / f"{lesson}.ipynb")
     assert (solver.total, solver.max_total, solver.status) == (top, top, "graded")
     assert not solver.flags and not solver.problems, solver
-    feedback = out / "feedback" / "solver" / lesson / f"{lesson}.html"
-    assert "on every shape" in feedback.read_text()
+    feedback = out / "feedback" / "solver-ko" / lesson / f"{lesson}.html"
+    assert "모든 모양에서" in feedback.read_text("utf-8")  # "on every shape": hidden tests ran
 
 
 @pytest.mark.parametrize("lesson", PARALLEL)
@@ -120,7 +125,7 @@ def test_untouched_notebooks_get_zero_without_crashing(parallel_results, lesson)
     out, results = parallel_results[lesson]
     untouched = results["untouched"]
     assert (untouched.total, untouched.status) == (0, "graded")
-    assert set(untouched.scores) == set(results["solver"].scores)
+    assert set(untouched.scores) == set(results["solver-ko"].scores)
     feedback = out / "feedback" / "untouched" / lesson / f"{lesson}.html"
     assert "NotImplementedError" in feedback.read_text()
 
@@ -131,8 +136,14 @@ def test_a_korean_submission_scores_as_the_english_one(parallel_results, repo, l
     korean = results["solver-ko"]
     top = max_points(repo / "solutions" / lesson / f"{lesson}.ipynb")
     assert (korean.total, korean.max_total, korean.flags) == (top, top, [])
-    if "solver" in results:
-        assert korean.scores == results["solver"].scores
+    # The English solution's every check passes (tests/notebooks/test_lessons.py) and it gets
+    # full marks from nbgrader (Lesson 1 here and in tests/grading/): the same score.
     page = (out / "feedback" / "solver-ko" / lesson / f"{lesson}.html").read_text("utf-8")
     assert "set_language(&quot;ko&quot;)" in page or 'set_language("ko")' in page
     assert "사용하는 장치는" in page  # the device line, printed in Korean while grading
+    shown = html.unescape(page)
+    source = (repo / edition_dir("ko") / lesson / f"{lesson}.ipynb").read_text("utf-8")
+    quizzes = re.findall(r'show_quiz\(\\"([\w-]+)\\"', source)
+    assert quizzes
+    for quiz in quizzes:  # every quiz showed its questions in Korean
+        assert load_quiz(quiz).questions[-1].prompt["ko"][:20] in shown, quiz
