@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
 
+from rnncourse.i18n import gettext
+from rnncourse.quiz import load_quiz
 from rnncourse.release import list_assignments
 
 REPO = Path(__file__).resolve().parents[2]
@@ -62,3 +65,43 @@ def solved(lesson: Path, solution: Path) -> nbformat.NotebookNode:
         if meta.get("solution"):
             cell.source = answers[meta["grade_id"]]
     return student
+
+
+#: How many checks each lesson's solution passes at least (visible plus hidden).
+VISIBLE_AND_HIDDEN = {"01": 8, "02": 9, "03": 9}
+
+
+def device_words(language: str) -> str:
+    """What the device line says between the framework and the device, in ``language``."""
+    line = gettext("{framework} is using {device}.", language)
+    return line.split("{framework}", 1)[1].split("{device}", 1)[0]
+
+
+def assert_solution_ran_cleanly(notebook: nbformat.NotebookNode, lesson: str,
+                                language: str) -> None:
+    """The checks a solved lesson, executed top to bottom, must pass in ``language``."""
+    assert list(errors(notebook)) == []
+    printed = stdout(notebook)
+    # Every graded cell ran its visible and hidden checks, and each passed ("✓" per check).
+    # Quiz cells (grade ids quiz_*) grade silently: for them, no error is the pass.
+    for cell in notebook.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade") and "check_accuracy" not in cell.source \
+                and not meta["grade_id"].startswith("quiz_"):
+            shown = "".join(out.get("text", "") for out in cell.get("outputs", []))
+            assert shown.count("✓") == cell.source.count("check_"), meta["grade_id"]
+    # Every quiz shows its questions as readable text (widgets carry it as their text/plain).
+    for cell in notebook.cells:
+        for name in re.findall(r'^show_quiz\("([\w-]+)"', cell.source, flags=re.M):
+            shown = "".join(out.get("text", "") + out.get("data", {}).get("text/plain", "")
+                            for out in cell.get("outputs", []))
+            assert load_quiz(name).questions[-1].prompt[language] in shown, name
+    assert VISIBLE_AND_HIDDEN[lesson[:2]] <= printed.count("✓")
+    # The device is named once, by the set-up cell, in the notebook's language.
+    assert printed.count(device_words(language)) == 1
+    # nbgrader gives zero points to a test cell that writes to stderr, whatever it printed:
+    # no framework log line may land in a graded cell (or clutter the set-up cell).
+    noisy = [cell.metadata["nbgrader"]["grade_id"] for cell in notebook.cells
+             if cell.metadata.get("nbgrader", {}).get("grade_id")
+             and any(out.get("name") == "stderr" for out in cell.get("outputs", []))]
+    assert noisy == []
