@@ -129,9 +129,9 @@ class Worker:
             return self._finish(self._failed(
                 submission, f"The notebook could not be read ({reason}).", started), out)
         flags = suspicious_code(notebook, self.released)
-        notes = list(submission.notes) + [
-            n for n in cell_changes(notebook, self.released) if "deleted" in n]
-        flags = [n for n in cell_changes(notebook, self.released) if "edited" in n] + flags
+        changes = cell_changes(notebook, self.released)
+        notes = list(submission.notes) + [n for n in changes if "deleted" in n]
+        flags = [n for n in changes if "edited" in n] + flags
         nonce = secrets.token_hex(8)
         notebook.cells.append(probe_cell(nonce, imported_course_names(self.released)))
 
@@ -182,7 +182,6 @@ class Worker:
         if not feedback_written:
             page = out / "feedback" / result.student / self.assignment / f"{self.assignment}.html"
             write_atomic(page, summary_page(result).encode("utf-8"))
-        result.seconds = result.seconds or 0.0
         return result
 
 
