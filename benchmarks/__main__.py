@@ -47,6 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, help=f"folder for the results (default: "
                         f"{DEFAULT_OUT.relative_to(ROOT)}; quick runs need --out, so that they "
                         f"never replace the committed results)")
+    parser.add_argument("--update", action="store_true",
+                        help="replace only the parts run now in this device kind's existing "
+                        "results; keep its other parts as they were measured (each part "
+                        "names its own date and commit)")
     parser.add_argument("--budget", type=float, metavar="SECONDS",
                         help="start no further notebook or layer size after this many seconds; "
                         "what is left is listed as skipped")
@@ -81,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks import report
 
         paths = report.prepare(args.out or DEFAULT_OUT, described["device_kind"])
+        kept = report.kept_parts(paths[0], parts, args.quick, described) if args.update else {}
     except HarnessError as error:
         print(f"benchmarks: {error}", file=sys.stderr)
         return 2
@@ -99,9 +104,13 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
             results[part] = {"error": f"{type(error).__name__}: {error}"}
         results[part]["part_seconds"] = time.perf_counter() - start
+        results[part]["measured"] = {"date": described["date"], "commit": described["commit"]}
         results["problems"] += results[part].pop("problems", [])
         if "error" in results[part]:
             results["problems"].append(f"{part} failed: {results[part]['error']}")
+    if kept:
+        results.update(kept)
+        results["parts"] = [part for part in PARTS if part in parts or part in kept]
     try:
         report.write(paths, results)
     except HarnessError as error:

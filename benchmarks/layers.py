@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,11 +31,11 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from rnncourse.speed import time_calls
+
 VARIANTS: tuple[str, ...] = ("builtin", "scratch", "hoisted", "compiled", "hoisted+compiled")
 KINDS: tuple[str, ...] = ("rnn", "lstm", "gru")
 FRAMEWORKS: dict[str, str] = {"pytorch": "torch", "tensorflow": "tensorflow"}  # name: module
-#: Outputs of an optimised variant may differ from the solution layer's by rounding only.
-TOLERANCE = 1e-4
 
 
 @dataclass(frozen=True)
@@ -57,31 +56,6 @@ FULL = Settings(batch=64, steps=(50, 200), hidden=(128, 512), input_size=64, war
 QUICK = Settings(batch=4, steps=(5,), hidden=(16,), input_size=8, warmup=1, repeats=2)
 #: The issue's target: on a CPU, the optimised scratch LSTM within 2x of the built-in one here.
 TARGET = {"kind": "lstm", "batch": 64, "steps": 200, "hidden": 128, "ratio": 2.0}
-
-
-def time_variants(steps: dict[str, Callable[[], object]], warmup: int,
-                  repeats: int) -> dict[str, dict]:
-    """Median seconds per call of each step, in interleaved rounds after warm-up.
-
-    Each step must finish its work before returning (synchronise a GPU). The first call is
-    timed on its own: for compiled variants it includes tracing or compiling.
-    """
-    first = {}
-    for name, step in steps.items():
-        start = time.perf_counter()
-        step()
-        first[name] = time.perf_counter() - start
-        for _ in range(warmup - 1):
-            step()
-    samples: dict[str, list[float]] = {name: [] for name in steps}
-    for _ in range(repeats):
-        for name, step in steps.items():
-            start = time.perf_counter()
-            step()
-            samples[name].append(time.perf_counter() - start)
-    return {name: {"seconds": statistics.median(samples[name]),
-                   "first_call_seconds": first[name], "samples": samples[name]}
-            for name in steps}
 
 
 def _worker_module(framework: str):
@@ -112,7 +86,8 @@ def measure_framework(root: Path, framework: str, settings: Settings,
                 forwards, steps_ = module.variants(exercises[kind], settings.batch, steps,
                                                    settings.input_size, hidden)
                 differences = module.differences(forwards)
-                timings = time_variants(steps_, settings.warmup, settings.repeats)
+                timings = {name: asdict(timing) for name, timing in
+                           time_calls(steps_, settings.warmup, settings.repeats).items()}
                 builtin = timings["builtin"]["seconds"]
                 for variant, timing in timings.items():
                     rows.append({"framework": framework, **size, "variant": variant, **timing,

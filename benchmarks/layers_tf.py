@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from benchmarks import HarnessError
-from benchmarks.layers import TOLERANCE
 from benchmarks.machine import cpu_count
 from benchmarks.solutions import Exercise
+from rnncourse.speed import TOLERANCE
 
 # Keras and TensorFlow as rnncourse.tensorflow imports them: without their start-up noise.
 from rnncourse.tensorflow import keras, pick_device, tf

@@ -40,6 +40,43 @@ def prepare(out: Path, kind: str) -> tuple[Path, Path]:
     return json_path, md_path
 
 
+def kept_parts(json_path: Path, parts: list[str], quick: bool, described: dict) -> dict:
+    """For ``--update``: the parts of the existing results that this run does not measure.
+
+    Raises HarnessError (one sentence) when there is nothing to update, or when the existing
+    results could not be combined with new ones honestly: another mode, other library
+    versions, or problems recorded (whose part can no longer be told).
+    """
+    try:
+        existing = json.loads(json_path.read_text(encoding="utf-8"))
+        machine, old_parts = existing["machine"], existing["parts"]
+    except FileNotFoundError:
+        raise HarnessError(f"--update needs existing results, and {json_path} does not exist: "
+                           f"run without --update first.") from None
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise HarnessError(f"{json_path} cannot be read as the harness's results ({error}): "
+                           f"run without --update to replace it.") from None
+    if existing.get("quick") != quick:
+        raise HarnessError(f"{json_path} holds a {'quick' if existing.get('quick') else 'full'}"
+                           f" run and this one is {'quick' if quick else 'full'}: the two "
+                           f"cannot share a file.")
+    if machine.get("versions") != described["versions"]:
+        changed = sorted(name for name, version in described["versions"].items()
+                         if machine.get("versions", {}).get(name) != version)
+        raise HarnessError(f"{json_path} was measured with other versions of "
+                           f"{', '.join(changed)}: rerun every part without --update.")
+    if existing.get("problems"):
+        raise HarnessError(f"{json_path} lists problems, which belong to no single part: "
+                           f"rerun every part without --update.")
+    kept = {}
+    for part in old_parts:
+        if part not in parts:
+            kept[part] = existing[part]
+            kept[part].setdefault("measured", {"date": machine["date"],
+                                               "commit": machine["commit"]})
+    return kept
+
+
 def write(paths: tuple[Path, Path], results: dict) -> None:
     """Write the JSON and Markdown files; each appears complete or not at all."""
     texts = [json.dumps(results, indent=1, allow_nan=False) + "\n", markdown(results)]
@@ -218,6 +255,9 @@ def markdown(results: dict) -> str:
     for part, (title, render) in sections.items():
         if part in results["parts"]:
             lines += ["", f"## {title}", ""]
+            measured = results[part].get("measured")
+            if measured:
+                lines += [f"Measured {measured['date']} at commit {measured['commit']}.", ""]
             lines += (render(results[part]) if "error" not in results[part]
                       else [f"Failed: {results[part]['error']}"])
     if results["problems"]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+import warnings
+from collections.abc import Callable, Iterator, Mapping
 
 import numpy as np
 import torch
@@ -14,6 +15,7 @@ from tqdm.auto import tqdm
 
 from rnncourse.data.batches import batch_index_plan
 from rnncourse.data.encoded import EncodedSplit
+from rnncourse.speed import SpeedComparison, compare, not_finished
 from rnncourse.training import (
     EpochMeter,
     History,
@@ -194,3 +196,44 @@ def train(
         if progress:
             bar.write(epoch_summary(record))
     return history
+
+
+def compile_loop(function: Callable) -> Callable:
+    """``function`` compiled with TorchScript, which keeps a Python loop over steps a loop.
+
+    ``torch.compile`` would unroll a 200-step loop and compile for minutes. TorchScript is
+    deprecated in favour of it but still works; its deprecation warning is silenced here.
+    The function needs type annotations on its arguments (TorchScript assumes Tensor).
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return torch.jit.script(function)
+
+
+def compare_speed(variants: Mapping[str, Callable[[], torch.Tensor]], *, warmup: int = 2,
+                  repeats: int = 5) -> SpeedComparison:
+    """Time a forward plus backward pass of each variant, after checking they agree.
+
+    ``variants`` maps a name to a function of no arguments that returns a layer's outputs;
+    the backward pass computes the gradients of their sum for every tensor that requires
+    one. A variant whose code raises NotImplementedError is listed as not timed. Returns a
+    :class:`~rnncourse.speed.SpeedComparison` (``.table()``, ``.milliseconds()``).
+    """
+    calls, outputs, skipped = {}, {}, {}
+    for name, forward in variants.items():
+        try:
+            with torch.no_grad():
+                outputs[name] = forward().detach().double().cpu().numpy()
+        except NotImplementedError:
+            skipped[name] = not_finished(name)
+            continue
+        calls[name] = _forward_backward(forward)
+    return compare(calls, outputs, skipped, warmup, repeats)
+
+
+def _forward_backward(forward: Callable[[], torch.Tensor]) -> Callable[[], None]:
+    def call() -> None:
+        forward().sum().backward()
+        if torch.cuda.is_available():
+            torch.cuda.synchronize()
+    return call

@@ -6,12 +6,14 @@ import contextlib
 import logging
 import os
 import weakref
+from collections.abc import Callable, Mapping
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from rnncourse.data.encoded import EncodedSplit
 from rnncourse.quiet import native_stderr_silenced
+from rnncourse.speed import SpeedComparison, compare, not_finished
 from rnncourse.training import (
     EpochMeter,
     History,
@@ -202,3 +204,34 @@ def train(
         if progress:
             bar.write(epoch_summary(record))
     return history
+
+
+def compare_speed(variants: Mapping[str, Callable[[], tf.Tensor]], *, warmup: int = 2,
+                  repeats: int = 5) -> SpeedComparison:
+    """Time a forward plus backward pass of each variant, after checking they agree.
+
+    ``variants`` maps a name to a function of no arguments that returns a layer's outputs
+    (a ``tf.function`` is fine); the backward pass computes the gradients of their sum for
+    every variable the forward pass read. A variant whose code raises NotImplementedError is
+    listed as not timed. Returns a :class:`~rnncourse.speed.SpeedComparison`
+    (``.table()``, ``.milliseconds()``).
+    """
+    calls, outputs, skipped = {}, {}, {}
+    for name, forward in variants.items():
+        try:
+            outputs[name] = np.asarray(forward(), dtype=np.float64)
+        except NotImplementedError:
+            skipped[name] = not_finished(name)
+            continue
+        calls[name] = _forward_backward(forward)
+    return compare(calls, outputs, skipped, warmup, repeats)
+
+
+def _forward_backward(forward: Callable[[], tf.Tensor]) -> Callable[[], None]:
+    def call() -> None:
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(forward())
+        gradients = tape.gradient(loss, tape.watched_variables())
+        if gradients:
+            gradients[0].numpy()  # waits for the device to finish
+    return call

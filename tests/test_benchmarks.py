@@ -153,3 +153,56 @@ def test_lesson_output_is_read_for_device_accuracy_and_checks():
     assert parsed["accuracy"] == {"RNN": 0.794, "LSTM": 0.876}  # AG News runs only
     assert len(parsed["runs"]) == 3 and parsed["checks_passed"] == 1
 
+
+
+def _copy_results(out, tmp_path):
+    copy = tmp_path / "results"
+    copy.mkdir()
+    for path in out.iterdir():
+        (copy / path.name).write_bytes(path.read_bytes())
+    return copy, next(copy.glob("*.json"))
+
+
+def test_update_replaces_only_the_parts_it_runs(quick_run, tmp_path, shared_ag_news,
+                                                monkeypatch):
+    _, out = quick_run
+    copy, json_path = _copy_results(out, tmp_path)
+    before = json.loads(json_path.read_text())
+    before["layers"]["frameworks"][0]["marker"] = "kept from the first run"
+    json_path.write_text(json.dumps(before))
+    monkeypatch.setenv("RNNCOURSE_DATA", str(shared_ag_news))
+    assert main(["--quick", "--parts", "data", "--update", "--out", str(copy)]) == 0
+    after = json.loads(json_path.read_text())
+    assert after["parts"] == ["layers", "grading", "data"]  # the harness's order, all kept
+    assert after["layers"]["frameworks"][0]["marker"] == "kept from the first run"
+    assert after["grading"] == before["grading"]
+    assert after["data"]["measured"]["date"] == after["machine"]["date"]
+    assert after["layers"]["measured"] == before["layers"]["measured"]
+    text = json_path.with_suffix(".md").read_text()
+    assert text.count("Measured ") == 3 and "## 2. From scratch" in text
+
+
+@pytest.mark.parametrize(("change", "says"), [
+    (lambda results: results["machine"]["versions"].update(torch="1.0"),
+     "other versions of torch: rerun every part"),
+    (lambda results: results.update(quick=False), "holds a full run and this one is quick"),
+    (lambda results: results["problems"].append("lessons: 01 failed"), "lists problems"),
+    (lambda results: results.pop("machine"), "cannot be read as the harness's results"),
+])
+def test_update_refuses_results_it_cannot_combine_honestly(quick_run, tmp_path, change, says,
+                                                           capsys):
+    _, out = quick_run
+    copy, json_path = _copy_results(out, tmp_path)
+    results = json.loads(json_path.read_text())
+    change(results)
+    json_path.write_text(json.dumps(results))
+    untouched = json_path.read_bytes()
+    assert main(["--quick", "--parts", "data", "--update", "--out", str(copy)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("benchmarks: ") and says in err and "\n" not in err
+    assert json_path.read_bytes() == untouched
+
+
+def test_update_needs_existing_results(tmp_path, capsys):
+    assert main(["--quick", "--parts", "data", "--update", "--out", str(tmp_path)]) == 2
+    assert "--update needs existing results" in capsys.readouterr().err
