@@ -19,7 +19,7 @@ from pathlib import Path
 
 import nbformat
 
-from rnncourse.release import RELEASE_DIR, nbgrader_env
+from rnncourse.release import RELEASE_DIR, nbgrader_env, solved_notebook
 
 STUDENT = "benchmark"
 #: (students, worker counts) of the parallel-grader measurement, full and quick.
@@ -31,19 +31,6 @@ def _nbgrader(course: Path, *args: str, env: dict[str, str]) -> subprocess.Compl
         [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={course}",
          f"--CourseDirectory.db_url=sqlite:///{course / 'gradebook.db'}"],
         cwd=course / "autograder", env=env, capture_output=True, text=True, timeout=3600)
-
-
-def solved(lesson: Path, solution: Path) -> nbformat.NotebookNode:
-    """The student notebook with every solution cell filled in from the source notebook."""
-    student = nbformat.read(lesson, as_version=4)
-    answers = {cell.metadata["nbgrader"]["grade_id"]: cell.source
-               for cell in nbformat.read(solution, as_version=4).cells
-               if cell.metadata.get("nbgrader", {}).get("solution")}
-    for cell in student.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("solution"):
-            cell.source = answers[meta["grade_id"]]
-    return student
 
 
 def _score(course: Path, lesson: str) -> tuple[float, float]:
@@ -67,7 +54,7 @@ def parallel(root: Path, lesson: str, *, quick: bool, deadline: float | None,
     students, worker_counts = CLASS[quick]
     rows, problems = [], []
     released = root / RELEASE_DIR / lesson / f"{lesson}.ipynb"
-    good = solved(released, root / "solutions" / lesson / f"{lesson}.ipynb")
+    good = solved_notebook(released, root / "solutions" / lesson / f"{lesson}.ipynb")
     blank = nbformat.read(released, as_version=4)
     with tempfile.TemporaryDirectory(prefix="rnncourse-bench-class-") as tmp:
         submitted = Path(tmp) / "submitted"
@@ -120,7 +107,7 @@ def run(root: Path, lessons: list[str], *, deadline: float | None, quick: bool =
                 continue
             folder = course / "submitted" / STUDENT / lesson
             folder.mkdir(parents=True, exist_ok=True)
-            nbformat.write(solved(course / RELEASE_DIR / lesson / f"{lesson}.ipynb",
+            nbformat.write(solved_notebook(course / RELEASE_DIR / lesson / f"{lesson}.ipynb",
                                   course / "solutions" / lesson / f"{lesson}.ipynb"),
                            folder / f"{lesson}.ipynb")
             start = time.perf_counter()

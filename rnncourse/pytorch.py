@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 
 from rnncourse.data.batches import batch_index_plan
 from rnncourse.data.encoded import EncodedSplit
-from rnncourse.speed import SpeedComparison, compare, not_finished
+from rnncourse.speed import SpeedComparison, compare
 from rnncourse.training import (
     EpochMeter,
     History,
@@ -219,16 +219,12 @@ def compare_speed(variants: Mapping[str, Callable[[], torch.Tensor]], *, warmup:
     one. A variant whose code raises NotImplementedError is listed as not timed. Returns a
     :class:`~rnncourse.speed.SpeedComparison` (``.table()``, ``.milliseconds()``).
     """
-    calls, outputs, skipped = {}, {}, {}
-    for name, forward in variants.items():
-        try:
-            with torch.no_grad():
-                outputs[name] = forward().detach().double().cpu().numpy()
-        except NotImplementedError:
-            skipped[name] = not_finished(name)
-            continue
-        calls[name] = _forward_backward(forward)
-    return compare(calls, outputs, skipped, warmup, repeats)
+    return compare(variants, _outputs, _forward_backward, warmup, repeats)
+
+
+@torch.no_grad()
+def _outputs(forward: Callable[[], torch.Tensor]) -> np.ndarray:
+    return forward().detach().double().cpu().numpy()
 
 
 def _forward_backward(forward: Callable[[], torch.Tensor]) -> Callable[[], None]:

@@ -14,6 +14,8 @@ import sys
 import tempfile
 from pathlib import Path, PurePosixPath
 
+import nbformat
+
 from rnncourse.errors import CourseError
 
 SOURCE_DIR = "solutions"
@@ -136,3 +138,23 @@ def stale_lessons(root: Path) -> list[str]:
                 problems.append(f"{RELEASE_DIR}/{name} differs from its source")
         problems += stale_editions(root, generated)
     return problems
+
+
+def solved_notebook(lesson: Path, solution: Path) -> nbformat.NotebookNode:
+    """The student notebook ``lesson`` with every exercise cell filled in from ``solution``.
+
+    This is the model submission tests and benchmarks hand in: the released notebook, in any
+    edition, with the source notebook's answers in the cells the student writes.
+    """
+    student = nbformat.read(lesson, as_version=4)
+    answers = {cell.metadata["nbgrader"]["grade_id"]: cell.source
+               for cell in nbformat.read(solution, as_version=4).cells
+               if cell.metadata.get("nbgrader", {}).get("solution")}
+    for cell in student.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if cell.metadata.get("nbgrader", {}).get("solution"):
+            if grade_id not in answers:
+                raise CourseError(f"{lesson} has an exercise cell {grade_id!r} that {solution} "
+                                  f"does not have: run `rnncourse release` to regenerate it.")
+            cell.source = answers[grade_id]
+    return student

@@ -111,17 +111,28 @@ class SpeedComparison:
         return "\n".join(lines)
 
 
-def compare(calls: Mapping[str, Callable[[], object]], outputs: Mapping[str, np.ndarray],
-            skipped: Mapping[str, str], warmup: int, repeats: int) -> SpeedComparison:
-    """Check that the variants agree, then time them (the adapters' shared second half)."""
-    if not calls:
+def compare(variants: Mapping[str, Callable[[], object]],
+            outputs_of: Callable[[Callable[[], object]], np.ndarray],
+            step_of: Callable[[Callable[[], object]], Callable[[], object]],
+            warmup: int, repeats: int) -> SpeedComparison:
+    """The adapters' compare_speed, given how their framework runs a variant.
+
+    ``outputs_of(forward)`` runs a variant once and returns its outputs as a float64 array;
+    ``step_of(forward)`` makes the forward-plus-backward call that is timed. A variant whose
+    code raises NotImplementedError (a student's unfinished exercise) is listed as not timed.
+    """
+    steps, outputs, skipped = {}, {}, {}
+    for name, forward in variants.items():
+        try:
+            outputs[name] = outputs_of(forward)
+        except NotImplementedError:
+            skipped[name] = _("not timed: {name} still raises NotImplementedError").format(
+                name=name)
+            continue
+        steps[name] = step_of(forward)
+    if not steps:
         raise CourseError(_("There is nothing to time: every variant was skipped ({reasons}).")
                           .format(reasons="; ".join(f"{name}: {reason}"
                                                     for name, reason in skipped.items())))
-    differences = largest_differences(outputs)
-    return SpeedComparison(time_calls(calls, warmup, repeats), differences, dict(skipped))
-
-
-def not_finished(name: str) -> str:
-    """The reason shown for a variant whose code still raises NotImplementedError."""
-    return _("not timed: {name} still raises NotImplementedError").format(name=name)
+    return SpeedComparison(time_calls(steps, warmup, repeats), largest_differences(outputs),
+                           skipped)

@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 
 from rnncourse.data.encoded import EncodedSplit
 from rnncourse.quiet import native_stderr_silenced
-from rnncourse.speed import SpeedComparison, compare, not_finished
+from rnncourse.speed import SpeedComparison, compare
 from rnncourse.training import (
     EpochMeter,
     History,
@@ -216,15 +216,8 @@ def compare_speed(variants: Mapping[str, Callable[[], tf.Tensor]], *, warmup: in
     listed as not timed. Returns a :class:`~rnncourse.speed.SpeedComparison`
     (``.table()``, ``.milliseconds()``).
     """
-    calls, outputs, skipped = {}, {}, {}
-    for name, forward in variants.items():
-        try:
-            outputs[name] = np.asarray(forward(), dtype=np.float64)
-        except NotImplementedError:
-            skipped[name] = not_finished(name)
-            continue
-        calls[name] = _forward_backward(forward)
-    return compare(calls, outputs, skipped, warmup, repeats)
+    return compare(variants, lambda forward: np.asarray(forward(), dtype=np.float64),
+                   _forward_backward, warmup, repeats)
 
 
 def _forward_backward(forward: Callable[[], tf.Tensor]) -> Callable[[], None]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import nbformat
 import pytest
 import yaml
 from packaging.requirements import Requirement
@@ -17,6 +18,7 @@ from rnncourse.release import (
     course_root,
     generate_into,
     list_assignments,
+    solved_notebook,
 )
 
 try:
@@ -118,3 +120,36 @@ def test_nbgrader_releases_into_the_release_dir_constant(repo):
     config = (repo / "autograder" / "nbgrader_config.py").read_text()
     assert f'c.CourseDirectory.release_directory = "{RELEASE_DIR}"' in config
     assert RELEASE_DIR.endswith("/en") and RELEASE_DIR.startswith(f"{LESSONS_DIR}/")
+
+
+def test_the_model_submission_fills_every_exercise_cell_of_either_edition(repo):
+    lesson = "02-lstm-pytorch"
+    solution = repo / "solutions" / lesson / f"{lesson}.ipynb"
+    answers = {cell.metadata["nbgrader"]["grade_id"]: cell.source
+               for cell in nbformat.read(solution, as_version=4).cells
+               if cell.metadata.get("nbgrader", {}).get("solution")}
+    for edition in ("en", "ko"):
+        released = repo / "lessons" / edition / lesson / f"{lesson}.ipynb"
+        submitted = solved_notebook(released, solution)
+        filled = {cell.metadata["nbgrader"]["grade_id"]: cell.source for cell in submitted.cells
+                  if cell.metadata.get("nbgrader", {}).get("solution")}
+        assert filled == answers and "NotImplementedError" not in str(filled)
+        # Everything else is the released notebook's: its prose, its locked tests.
+        assert [c.source for c in submitted.cells if not c.metadata.get("nbgrader", {})
+                .get("solution")] == [c.source for c in nbformat.read(released, as_version=4)
+                                     .cells if not c.metadata.get("nbgrader", {})
+                                     .get("solution")]
+
+
+def test_a_model_submission_for_a_lesson_with_an_unknown_exercise_is_one_sentence(repo,
+                                                                                  tmp_path):
+    lesson = "01-rnn-pytorch"
+    notebook = nbformat.read(repo / "lessons" / "en" / lesson / f"{lesson}.ipynb", as_version=4)
+    cell = nbformat.v4.new_code_cell("raise NotImplementedError()")
+    cell.metadata["nbgrader"] = {"grade": False, "grade_id": "new_exercise", "locked": False,
+                                 "schema_version": 3, "solution": True}
+    notebook.cells.append(cell)
+    nbformat.write(notebook, tmp_path / "lesson.ipynb")
+    with pytest.raises(CourseError, match="has an exercise cell 'new_exercise' that .* does not "
+                                          "have: run `rnncourse release`"):
+        solved_notebook(tmp_path / "lesson.ipynb", repo / "solutions" / lesson / f"{lesson}.ipynb")

@@ -33,13 +33,15 @@ def check_language(language: str) -> str:
     return language
 
 
-def set_language(language: str) -> str:
-    """Choose the language of quizzes, messages, progress output and plots; returns it."""
+def set_language(language: str) -> None:
+    """Choose the language of quizzes, messages, progress output and plots.
+
+    Returns nothing, so the notebook cell that calls it shows no output.
+    """
     global _current
     _current = check_language(language)
     for listener in list(_listeners):
         listener(_current)
-    return _current
 
 
 def current_language() -> str:

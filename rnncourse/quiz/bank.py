@@ -61,6 +61,8 @@ class Quiz:
     id: str
     title: dict[str, str]
     questions: tuple[Question, ...]
+    #: A graded quiz never tells right from wrong before nbgrader grades it.
+    graded: bool = False
 
     def question(self, question_id: str) -> Question:
         for question in self.questions:
@@ -228,6 +230,8 @@ def validate_quiz(data: Any) -> None:
         problems.append("The quiz has no id.")
         quiz_id = ""
     problems += _text_problems("The quiz title", data.get("title"))
+    if not isinstance(data.get("graded", False), bool):
+        problems.append("The quiz's 'graded' must be true or false.")
     questions = data.get("questions")
     if not isinstance(questions, list) or not questions:
         problems.append("The quiz has no list of questions.")
@@ -262,7 +266,8 @@ def quiz_from_data(data: Any) -> Quiz:
         )
         for q in data["questions"]
     )
-    return Quiz(id=data["id"], title=dict(data["title"]), questions=questions)
+    return Quiz(id=data["id"], title=dict(data["title"]), questions=questions,
+                graded=data.get("graded", False))
 
 
 def _banks():

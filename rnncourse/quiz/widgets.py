@@ -6,10 +6,13 @@ import html
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from rnncourse.errors import CourseError
 from rnncourse.i18n import N_, gettext, resolve_language
 from rnncourse.quiz.bank import LANGUAGES, Question, Quiz, check_language, load_quiz
 from rnncourse.quiz.grading import is_answered, question_is_correct
 
+GRADED_REFUSAL = N_("{quiz!r} is graded, so it gives no verdict before grading: write your "
+                    "answers in the answers cell, and the autograder will mark them.")
 #: The widget's texts in English; :func:`messages` gives them in any language (the Korean
 #: ones live in the library's catalog, rnncourse/locale/ko/LC_MESSAGES/rnncourse.po).
 ENGLISH = {
@@ -69,8 +72,17 @@ def answer(name: str, question_id: str, value: Any, language: str | None = None)
     ``language`` defaults to the notebook's (:func:`rnncourse.i18n.set_language`), as in
     every function here."""
     language = resolve_language(language)
-    quiz = load_quiz(name)
+    quiz = _practice_quiz(name, language)
     return feedback(quiz, quiz.question(question_id), value, language)
+
+
+def _practice_quiz(name: str, language: str) -> Quiz:
+    """The quiz ``name``, unless it is graded: a verdict now would let a student try every
+    option until one is right."""
+    quiz = load_quiz(name)
+    if quiz.graded:
+        raise CourseError(gettext(GRADED_REFUSAL, language).format(quiz=name))
+    return quiz
 
 
 def format_quiz(name: str, language: str | None = None, graded: bool = False) -> str:
@@ -164,7 +176,7 @@ class QuestionWidget:
 def quiz_widgets(name: str, language: str | None = None) -> list[QuestionWidget]:
     """One :class:`QuestionWidget` per question, without displaying them."""
     language = resolve_language(language)
-    quiz = load_quiz(name)
+    quiz = _practice_quiz(name, language)
     return [QuestionWidget(quiz, q, language) for q in quiz.questions]
 
 
@@ -184,11 +196,12 @@ def show_quiz(
 ) -> list[QuestionWidget] | None:
     """Display the quiz: widgets in a notebook, else (or with interactive=False) plain text.
 
-    With ``graded=True`` it always prints the questions and how to write the answers, and never
-    a verdict or an explanation (no widgets, no Check button): for quizzes nbgrader grades.
+    With ``graded=True``, or for a bank marked graded, it prints the questions and how to write
+    the answers, and never a verdict or an explanation (no widgets, no Check button): for
+    quizzes nbgrader grades.
     ``language`` defaults to the one the notebook chose with ``set_language``."""
     language = resolve_language(language)
-    if graded:
+    if graded or load_quiz(name).graded:
         print(format_quiz(name, language, graded=True))
         return None
     if interactive is None:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import nbformat
 
-from rnncourse.release import RELEASE_DIR
-from tests.notebooks.helpers import REPO, solved
+from rnncourse.release import RELEASE_DIR, solved_notebook
+from tests.notebooks.helpers import REPO
 
 ASSIGNMENT = "01-rnn-pytorch"
 NAME = f"{ASSIGNMENT}.ipynb"
@@ -61,7 +61,7 @@ EXPECTED: dict[str, Expected] = {
 
 def _notebooks() -> tuple[nbformat.NotebookNode, nbformat.NotebookNode]:
     lesson = REPO / RELEASE_DIR / ASSIGNMENT / NAME
-    return (solved(lesson, REPO / "solutions" / ASSIGNMENT / NAME),
+    return (solved_notebook(lesson, REPO / "solutions" / ASSIGNMENT / NAME),
             nbformat.read(lesson, as_version=4))
 
 

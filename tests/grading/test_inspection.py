@@ -15,14 +15,14 @@ from rnncourse.grading.inspection import (
     probe_findings,
     suspicious_code,
 )
-from rnncourse.release import RELEASE_DIR
-from tests.notebooks.helpers import LESSONS, REPO, solved
+from rnncourse.release import RELEASE_DIR, solved_notebook
+from tests.notebooks.helpers import LESSONS, REPO
 
 
 def lesson(name: str = "01-rnn-pytorch") -> tuple[nbformat.NotebookNode, nbformat.NotebookNode]:
     """(released student notebook, the same notebook solved)."""
     path = REPO / RELEASE_DIR / name / f"{name}.ipynb"
-    return nbformat.read(path, as_version=4), solved(path, REPO / "solutions" / name /
+    return nbformat.read(path, as_version=4), solved_notebook(path, REPO / "solutions" / name /
                                                      f"{name}.ipynb")
 
 

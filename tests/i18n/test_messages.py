@@ -191,7 +191,7 @@ def test_progress_and_device_lines_in_korean():
         "PyTorch 2.13.0 is using cpu (2 threads).")
     set_language("ko")
     assert epoch_summary(record) == (
-        "에폭(epoch) 2: 훈련 정확도(accuracy) 0.812, 테스트 정확도 0.795 (12초)")
+        "에폭 2: 훈련 정확도 0.812, 테스트 정확도 0.795 (12초)")
     assert epoch_description(2, 5) == "에폭 2/5"
     assert device_line("PyTorch 2.13.0", "cpu (2 threads)") == (
         "PyTorch 2.13.0: 사용하는 장치는 cpu (2 threads)입니다.")

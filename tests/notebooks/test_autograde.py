@@ -3,8 +3,9 @@
 Lesson 1 (PyTorch) goes through nbgrader's commands one by one, as the README's instructor
 section shows them. Every lesson is then graded by `rnncourse grade` with two workers: solved
 in English and in Korean (one nbgrader config grades both editions, and the same code gets
-the same score) and untouched. The solved notebooks nbgrader executed are also checked as
-the lessons' own tests would check them, so this is where the solutions run in CI.
+the same score) and untouched. The notebooks nbgrader executed are also checked as the
+lessons' own tests would check them, so this is where the solutions and the untouched English
+notebooks run in CI.
 """
 
 from __future__ import annotations
@@ -23,8 +24,13 @@ from nbgrader.api import Gradebook
 
 from rnncourse.grading.run import grade_class
 from rnncourse.i18n.editions import edition_dir
-from rnncourse.release import RELEASE_DIR, nbgrader_env
-from tests.notebooks.helpers import LESSONS, assert_solution_ran_cleanly, max_points, solved
+from rnncourse.release import RELEASE_DIR, nbgrader_env, solved_notebook
+from tests.notebooks.helpers import (
+    LESSONS,
+    assert_solution_ran_cleanly,
+    assert_untouched_failed_only_at_the_stubs,
+    max_points,
+)
 
 pytestmark = pytest.mark.nbgrader
 NATIVE = "01-rnn-pytorch"
@@ -45,9 +51,9 @@ def hand_in(folder: Path, lesson: str, repo: Path, students: tuple[str, ...]) ->
     released = repo / RELEASE_DIR / lesson / f"{lesson}.ipynb"
     korean = repo / edition_dir("ko") / lesson / f"{lesson}.ipynb"
     source = repo / "solutions" / lesson / f"{lesson}.ipynb"
-    made = {"solver": lambda: solved(released, source),
+    made = {"solver": lambda: solved_notebook(released, source),
             "untouched": lambda: nbformat.read(released, as_version=4),
-            "solver-ko": lambda: solved(korean, source)}
+            "solver-ko": lambda: solved_notebook(korean, source)}
     for student in students:
         notebook = made[student]()
         (folder / student / lesson).mkdir(parents=True)
@@ -142,6 +148,11 @@ def test_untouched_notebooks_get_zero_without_crashing(parallel_results, lesson)
     assert set(untouched.scores) == set(results["solver"].scores)
     feedback = out / "feedback" / "untouched" / lesson / f"{lesson}.html"
     assert "NotImplementedError" in feedback.read_text()
+    # The notebook nbgrader executed, checked as tests/notebooks/test_lessons.py checks the
+    # untouched Korean ones: it failed only at the exercise stubs.
+    notebook = nbformat.read(out / "autograded" / "untouched" / lesson / f"{lesson}.ipynb",
+                             as_version=4)
+    assert_untouched_failed_only_at_the_stubs(notebook, "en")
 
 
 @pytest.mark.parametrize("lesson", LESSONS)

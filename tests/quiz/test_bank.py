@@ -55,6 +55,16 @@ def test_the_graded_quiz_mixes_every_kind():
     assert set(kinds) == {"single", "multiple", "numeric"}
 
 
+def test_a_bank_is_marked_graded_exactly_when_a_lesson_grades_it(repo):
+    graded_in_lessons = set()
+    for solution in (repo / "solutions").glob("*/*.ipynb"):
+        cells = json.loads(solution.read_text(encoding="utf-8"))["cells"]
+        text = "".join("".join(cell["source"]) for cell in cells)
+        graded_in_lessons |= set(re.findall(r'show_quiz\("([\w-]+)", graded=True\)', text))
+    assert graded_in_lessons == {"course-post"}
+    assert {name for name in list_quizzes() if load_quiz(name).graded} == graded_in_lessons
+
+
 def test_no_prompt_is_asked_twice():
     prompts = [q.prompt[language] for name in list_quizzes() for q in load_quiz(name).questions
                for language in ("en", "ko")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from rnncourse.errors import CourseError
 from rnncourse.quiz import answer, format_quiz, list_quizzes, load_quiz, show_quiz
 from rnncourse.quiz.widgets import MESSAGES, display_bundle, quiz_widgets, widgets_available
 
@@ -139,3 +140,24 @@ def test_display_bundle_replaces_only_the_plain_text():
     assert bundle["text/plain"] == "readable"
     assert bundle["application/vnd.jupyter.widget-view+json"] == \
         box._repr_mimebundle_()["application/vnd.jupyter.widget-view+json"]
+
+
+def test_a_graded_quiz_gives_no_verdict_through_answer_or_widgets(capsys):
+    # Otherwise a student could try every option of a graded question until one is right.
+    question = load_quiz("course-post").questions[1]
+    for option in question.options:
+        with pytest.raises(CourseError, match="'course-post' is graded, so it gives no verdict "
+                                              "before grading"):
+            answer("course-post", question.id, option.id)
+    with pytest.raises(CourseError, match="is graded"):
+        quiz_widgets("course-post")
+    # Shown without graded=True, it is still shown as a graded quiz: questions, no buttons.
+    assert show_quiz("course-post", interactive=True) is None
+    printed = capsys.readouterr().out
+    assert question.prompt["en"] in printed and "This quiz is graded" in printed
+    assert answer("lesson1-check", "q2", 3104).startswith("✓")  # practice quizzes still do
+
+
+def test_the_refusal_is_korean_in_a_korean_notebook():
+    with pytest.raises(CourseError, match="채점"):
+        answer("course-post", "q2", "a", language="ko")
