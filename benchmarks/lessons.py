@@ -18,7 +18,8 @@ import nbformat
 
 _EPOCH = re.compile(r"^epoch (\d+): train accuracy ([\d.]+), test accuracy ([\d.]+) \(\d+ s\)$")
 _DEVICE = re.compile(r"^(PyTorch|TensorFlow) .* is using (.+)\.$")
-_LABEL = re.compile(r"^--- (\S+?):")  # Lesson 2 announces each model: "--- LSTM: 1,234 parameters"
+# Lessons 2 and 3 announce each model: "--- LSTM: 1,234 parameters", "--- 2-layer BiLSTM: …".
+_LABEL = re.compile(r"^--- (.+?): [\d,]+ parameters")
 
 
 def _stdout(cell: nbformat.NotebookNode) -> str:

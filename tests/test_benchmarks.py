@@ -146,12 +146,14 @@ def test_lesson_output_is_read_for_device_accuracy_and_checks():
         ("markdown", "## 5. RNN, LSTM and GRU on AG News"),
         ("code", "--- RNN: 10 parameters\n" + summary.format(1, "0.500")
          + summary.format(2, "0.794") + "--- LSTM: 20 parameters\n" + summary.format(1, "0.700")
-         + summary.format(2, "0.876")),
+         + summary.format(2, "0.876") + "--- 2-layer BiLSTM: 30 parameters\n"
+         + summary.format(1, "0.901")),
     ])
     parsed = parse(notebook)
     assert parsed["device"] == "cpu (2 threads)"
-    assert parsed["accuracy"] == {"RNN": 0.794, "LSTM": 0.876}  # AG News runs only
-    assert len(parsed["runs"]) == 3 and parsed["checks_passed"] == 1
+    assert parsed["accuracy"] == {"RNN": 0.794, "LSTM": 0.876,  # AG News runs only
+                                  "2-layer BiLSTM": 0.901}
+    assert len(parsed["runs"]) == 4 and parsed["checks_passed"] == 1
 
 
 
