@@ -228,8 +228,10 @@ def _outputs(forward: Callable[[], torch.Tensor]) -> np.ndarray:
 
 
 def _forward_backward(forward: Callable[[], torch.Tensor]) -> Callable[[], None]:
+    synchronize = torch.cuda.is_available()  # asked once, not inside every timed call
+
     def call() -> None:
         forward().sum().backward()
-        if torch.cuda.is_available():
+        if synchronize:
             torch.cuda.synchronize()
     return call

@@ -151,10 +151,11 @@ def solved_notebook(lesson: Path, solution: Path) -> nbformat.NotebookNode:
                for cell in nbformat.read(solution, as_version=4).cells
                if cell.metadata.get("nbgrader", {}).get("solution")}
     for cell in student.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if cell.metadata.get("nbgrader", {}).get("solution"):
-            if grade_id not in answers:
-                raise CourseError(f"{lesson} has an exercise cell {grade_id!r} that {solution} "
-                                  f"does not have: run `rnncourse release` to regenerate it.")
-            cell.source = answers[grade_id]
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution"):
+            if meta.get("grade_id") not in answers:
+                raise CourseError(f"{lesson} has an exercise cell {meta.get('grade_id')!r} "
+                                  f"that {solution} does not have: run `rnncourse release` to "
+                                  f"regenerate it.")
+            cell.source = answers[meta["grade_id"]]
     return student
