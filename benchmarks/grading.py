@@ -4,7 +4,8 @@ In a scratch copy of the course (so the real gradebook is never touched) each le
 generated, one solved submission is handed in, and ``nbgrader autograde`` is timed; its
 score is read back from the gradebook. Then the parallel grader (``rnncourse grade``)
 grades a class of the first lesson, three solved submissions in four and one untouched,
-with 1 and with 2 workers (40 students; 2 students and 2 workers only in quick mode).
+with 2 workers, without and then with the sandbox (40 students; 2 students, sandboxed
+only, in quick mode), so the sandbox's cost is a ratio measured in one run.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ import nbformat
 from rnncourse.release import RELEASE_DIR, nbgrader_env, solved_notebook
 
 STUDENT = "benchmark"
-#: (students, worker counts) of the parallel-grader measurement, full and quick.
-CLASS = {False: (40, [1, 2]), True: (2, [2])}
+#: (students, [(workers, sandboxed), ...]) of the parallel-grader measurement, full and quick.
+CLASS = {False: (40, [(2, False), (2, True)]), True: (2, [(2, True)])}
 
 
 def _nbgrader(course: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -48,10 +49,11 @@ def _last_line(text: str) -> str:
 
 def parallel(root: Path, lesson: str, *, quick: bool, deadline: float | None,
              log: Callable[[str], None] = print) -> dict:
-    """Wall time of ``rnncourse grade`` on one class with each worker count."""
+    """Wall time of ``rnncourse grade`` on one class in each configuration."""
     from rnncourse.grading.run import grade_class
+    from rnncourse.grading.worker import Limits
 
-    students, worker_counts = CLASS[quick]
+    students, configurations = CLASS[quick]
     rows, problems = [], []
     released = root / RELEASE_DIR / lesson / f"{lesson}.ipynb"
     good = solved_notebook(released, root / "solutions" / lesson / f"{lesson}.ipynb")
@@ -62,22 +64,27 @@ def parallel(root: Path, lesson: str, *, quick: bool, deadline: float | None,
             folder = submitted / f"student-{index + 1:02d}" / lesson
             folder.mkdir(parents=True)
             nbformat.write(blank if index % 4 == 3 else good, folder / f"{lesson}.ipynb")
-        for workers in worker_counts:
+        for workers, sandbox in configurations:
             if deadline is not None and time.time() > deadline:
-                rows.append({"workers": workers, "status": "skipped: time budget spent"})
+                rows.append({"workers": workers, "sandbox": sandbox,
+                             "status": "skipped: time budget spent"})
                 continue
-            log(f"grading: rnncourse grade {lesson}, {students} students, {workers} worker(s) ...")
+            how = "in the sandbox" if sandbox else "without the sandbox"
+            log(f"grading: rnncourse grade {lesson}, {students} students, {workers} worker(s), "
+                f"{how} ...")
             start = time.perf_counter()
-            run = grade_class(root, lesson, submitted, Path(tmp) / f"out-{workers}",
-                              workers=workers, progress=False, say=lambda line: None)
+            run = grade_class(root, lesson, submitted, Path(tmp) / f"out-{workers}-{sandbox}",
+                              workers=workers, limits=Limits(sandbox=sandbox),
+                              progress=False, say=lambda line: None)
             seconds = time.perf_counter() - start
             failed = [r.student for r in run.results if r.status != "graded"]
             if failed:
                 problems.append(f"parallel grading with {workers} worker(s): {len(failed)} "
                                 f"submission(s) failed ({', '.join(failed[:3])})")
-            log(f"grading: {workers} worker(s): {seconds:.0f} s, "
+            log(f"grading: {workers} worker(s), {how}: {seconds:.0f} s, "
                 f"{seconds / students:.1f} s per notebook")
-            rows.append({"workers": workers, "status": "ok", "seconds": seconds,
+            rows.append({"workers": workers, "sandbox": sandbox, "status": "ok",
+                         "seconds": seconds,
                          "seconds_per_notebook": seconds / students,
                          "mean_score": sum(r.total for r in run.results) / students})
     return {"lesson": lesson, "students": students, "rows": rows, "problems": problems}

@@ -213,17 +213,26 @@ def _grading(part: dict) -> list[str]:
     lines += _table(["notebook", "seconds", "score"], rows)
     parallel = part["parallel"]
     lines += ["", f"`rnncourse grade {parallel['lesson']}` on a class of {parallel['students']} "
-              "(three solved submissions in four, one untouched), each worker count in a "
-              "fresh results folder; the wall time includes generating the assignment.", ""]
+              "(three solved submissions in four, one untouched), each configuration in a "
+              "fresh results folder, one after the other; the wall time includes generating "
+              "the assignment and, in the sandbox, its self-check.", ""]
     class_rows = []
     for row in parallel["rows"]:
+        # Results from before the sandbox existed have no "sandbox" key: no sandbox then.
+        sandbox = "yes" if row.get("sandbox") else "no"
         if row["status"] == "ok":
-            class_rows.append([str(row["workers"]), _f(row["seconds"]),
+            class_rows.append([str(row["workers"]), sandbox, _f(row["seconds"]),
                                _f(row["seconds_per_notebook"]), f"{row['mean_score']:.2f}"])
         else:
-            class_rows.append([str(row["workers"]), row["status"], "—", "—"])
-    return lines + _table(["workers", "wall seconds", "seconds per notebook", "mean score"],
-                          class_rows)
+            class_rows.append([str(row["workers"]), sandbox, row["status"], "—", "—"])
+    lines += _table(["workers", "sandbox", "wall seconds", "seconds per notebook", "mean score"],
+                    class_rows)
+    timed = {row.get("sandbox", False): row for row in parallel["rows"] if row["status"] == "ok"}
+    if len(timed) == 2:
+        inside, outside = timed[True]["seconds_per_notebook"], timed[False]["seconds_per_notebook"]
+        lines += ["", f"The sandbox costs {inside - outside:+.2f} s per notebook: "
+                  f"{inside / outside:.3f}× the time without it."]
+    return lines
 
 
 def _data(part: dict) -> list[str]:

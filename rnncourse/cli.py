@@ -1,4 +1,4 @@
-"""The ``rnncourse`` command: data download, lesson release, translations and the bundle."""
+"""The ``rnncourse`` command: data, lesson release, translations, the bundle and grading."""
 
 from __future__ import annotations
 
@@ -109,12 +109,19 @@ def _grade(args: argparse.Namespace) -> int:
     root = course_root()
     out = Path(args.out) if args.out else Path.cwd() / "graded" / args.assignment
     limits = Limits(cell_seconds=args.cell_timeout, notebook_seconds=args.notebook_timeout,
-                    memory_bytes=int(args.memory * 2**30))
+                    memory_bytes=int(args.memory * 2**30), sandbox=not args.no_sandbox)
     run = grade_class(root, args.assignment, Path(args.submissions), out, workers=args.workers,
                       limits=limits)
     print(run.summary)
     print(f"Grades: {out / 'grades.csv'}; feedback: {out / 'feedback'}; gradebook: "
           f"{out / 'gradebook.db'}")
+    return 0
+
+
+def _check_sandbox(args: argparse.Namespace) -> int:
+    from rnncourse.grading.sandbox import check
+
+    print(check())
     return 0
 
 
@@ -162,7 +169,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seconds one notebook may take in all (default 1800)")
     grade.add_argument("--memory", type=float, default=4.0, metavar="GB",
                        help="memory one notebook's kernel may use (default 4 GB)")
+    grade.add_argument("--no-sandbox", action="store_true",
+                       help="grade without the bubblewrap sandbox (unsafe: student code can read "
+                            "and change your files); the CSV, ledger and summary say so")
     grade.set_defaults(run=_grade)
+    sandbox = commands.add_parser(
+        "check-sandbox", help="prove that the grading sandbox (bubblewrap) works on this machine")
+    sandbox.set_defaults(run=_check_sandbox)
     return parser
 
 

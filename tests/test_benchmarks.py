@@ -80,6 +80,7 @@ def test_quick_run_grades_with_nbgrader_and_with_the_parallel_grader(quick_run, 
     parallel = results["grading"]["parallel"]
     (row,) = parallel["rows"]
     assert (parallel["students"], row["workers"], row["status"]) == (2, 2, "ok")
+    assert row["sandbox"] is True
     assert row["seconds"] > 0 and row["mean_score"] == graded["max_score"]  # both solved
     assert "`rnncourse grade 01-rnn-pytorch` on a class of 2" in \
         next(out.glob("*.md")).read_text()

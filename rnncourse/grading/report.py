@@ -20,12 +20,13 @@ def write_csv(path: Path, results: Iterable[Result], grade_ids: list[str]) -> No
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["student", "assignment", *grade_ids, "total", "max", "status",
-                     "needs_look", "reasons"])
+                     "needs_look", "sandboxed", "reasons"])
     for result in sorted(results, key=lambda r: r.student):
         writer.writerow([result.student, result.assignment,
                          *(f"{result.scores.get(g, 0.0):g}" for g in grade_ids),
                          f"{result.total:g}", f"{result.max_total:g}", result.status,
                          "yes" if needs_look(result) else "",
+                         "yes" if result.sandboxed else "no",
                          " | ".join(result.problems + result.flags + result.notes)])
     write_atomic(path, buffer.getvalue().encode("utf-8"))
 
@@ -53,10 +54,15 @@ def record_in_gradebook(url: str, result: Result) -> None:
 
 
 def summary(results: list[Result], grade_ids: list[str], *, seconds: float, workers: int,
-            newly_graded: int) -> str:
+            newly_graded: int, sandbox: bool = True) -> str:
     """The text printed at the end of a run."""
     lines = [f"Graded {newly_graded} submission(s) in {seconds:.0f} s with {workers} worker(s)"
              + (f" ({seconds / newly_graded:.1f} s per notebook)." if newly_graded else ".")]
+    unsandboxed = sum(not r.sandboxed for r in results)
+    if not sandbox or unsandboxed:
+        lines.append(f"WARNING: {unsandboxed} submission(s) were graded without the sandbox "
+                     "(--no-sandbox): their code could read and change the grader's files, so "
+                     "those grades cannot be trusted.")
     if not results:
         return "\n".join(lines)
     assignment = results[0].assignment

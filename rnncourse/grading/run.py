@@ -30,8 +30,9 @@ from tqdm.auto import tqdm
 from rnncourse.errors import CourseError
 from rnncourse.grading import ledger
 from rnncourse.grading.intake import Submission, collect
+from rnncourse.grading.limits import Running
 from rnncourse.grading.report import record_in_gradebook, summary, write_csv
-from rnncourse.grading.sandbox import Running
+from rnncourse.grading.sandbox import SandboxUnavailable, check
 from rnncourse.grading.worker import Limits, Result, Worker, max_scores, template_notebook
 from rnncourse.release import generate_into, list_assignments
 
@@ -45,6 +46,9 @@ class Run:
     newly_graded: int
     seconds: float
     summary: str
+    #: The run's private folder for sandbox jobs (gone once the run ends); every kernel of
+    #: the run has it on its command line.
+    jobs: Path
 
 
 def _template(root: Path, assignment: str, scratch: Path) -> Path:
@@ -74,6 +78,8 @@ def grade_class(root: Path, assignment: str, source: Path, out: Path, *, workers
     """Grade every submission of ``assignment`` in ``source``; results go to ``out``.
 
     Submissions already in ``out``'s ledger with the same notebook are not graded again.
+    Each kernel runs in the sandbox unless ``limits.sandbox`` is False; without a working
+    sandbox nothing is graded (:class:`SandboxUnavailable` says how to get one).
     """
     limits = limits or Limits()
     known = list_assignments(root)
@@ -82,12 +88,22 @@ def grade_class(root: Path, assignment: str, source: Path, out: Path, *, workers
                           f"{', '.join(known)}.")
     if workers < 1:
         raise CourseError(f"--workers must be at least 1, not {workers}.")
+    if limits.sandbox:
+        try:
+            check(limits.memory_bytes)
+        except SandboxUnavailable as error:
+            raise SandboxUnavailable(
+                f"Grading needs a working sandbox and this machine has none: {error} "
+                "(`rnncourse grade --no-sandbox` grades without one, which lets student code "
+                "read and change your files.)") from None
     started = time.monotonic()
     out.mkdir(parents=True, exist_ok=True)
     lock = _lock(out)
     for stale in out.glob(".work-*"):  # scratch left by a run that was killed
         shutil.rmtree(stale, ignore_errors=True)
     work = Path(tempfile.mkdtemp(prefix=".work-", dir=out))
+    # Sandbox jobs hold Unix sockets, whose paths must be short: a private folder in /tmp.
+    jobs = Path(tempfile.mkdtemp(prefix="rnncourse-"))
     running = Running()
     stopping = threading.Event()
     try:
@@ -107,7 +123,7 @@ def grade_class(root: Path, assignment: str, source: Path, out: Path, *, workers
         if limits.threads is None:
             cores = len(os.sched_getaffinity(0))
             limits = dataclasses.replace(limits, threads=max(1, cores // workers))
-        pool = [Worker(work / f"worker-{i}", template, assignment, limits, running)
+        pool = [Worker(work / f"worker-{i}", template, assignment, limits, running, jobs)
                 for i in range(workers)]
         free = list(pool)
         bar = tqdm(total=len(todo), unit="notebook", desc=f"grading {assignment}",
@@ -150,12 +166,13 @@ def grade_class(root: Path, assignment: str, source: Path, out: Path, *, workers
         write_csv(out / "grades.csv", results, grade_ids)
         seconds = time.monotonic() - started
         text = summary(results, grade_ids, seconds=seconds, workers=workers,
-                       newly_graded=len(todo))
+                       newly_graded=len(todo), sandbox=limits.sandbox)
         return Run(out=out, results=results, newly_graded=len(todo), seconds=seconds,
-                   summary=text)
+                   summary=text, jobs=jobs)
     finally:
         running.kill_all()
         shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(jobs, ignore_errors=True)
         lock.close()
 
 

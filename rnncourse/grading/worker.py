@@ -3,11 +3,14 @@
 Each worker owns a private copy of the course (the assignment's source, the nbgrader
 config and a gradebook made by ``generate_assignment``), so workers never share a SQLite
 gradebook; results are merged by the one thread that writes the ledger
-(:mod:`rnncourse.grading.run`).
+(:mod:`rnncourse.grading.run`). nbgrader runs here, on the trusted side; the kernel that
+runs the student's code is started in a sandbox (:mod:`rnncourse.grading.sandbox`) that
+sees none of these folders.
 """
 
 from __future__ import annotations
 
+import copy
 import html
 import secrets
 import shutil
@@ -19,6 +22,13 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook
 
+from rnncourse.data.ag_news import default_cache_dir, find_data_dir
+from rnncourse.grading.feedback import (
+    MAX_SOURCE_BYTES,
+    cap_outputs,
+    feedback_notebook,
+    source_bytes,
+)
 from rnncourse.grading.inspection import (
     cell_changes,
     imported_course_names,
@@ -27,7 +37,8 @@ from rnncourse.grading.inspection import (
     suspicious_code,
 )
 from rnncourse.grading.intake import Submission
-from rnncourse.grading.sandbox import Outcome, Running, run_limited
+from rnncourse.grading.limits import Outcome, Running, run_limited
+from rnncourse.grading.sandbox import KERNEL_NAME, Policy, python_folders, write_kernel_spec
 from rnncourse.release import CONFIG, SOURCE_DIR, nbgrader_env
 
 
@@ -42,6 +53,10 @@ class Limits:
     #: wants C // N each (PyTorch and TensorFlow otherwise each take every core, and two
     #: kernels fighting over 2 cores run several times slower than one after the other).
     threads: int | None = None
+    #: Run each kernel in the bubblewrap sandbox; False only with ``--no-sandbox``.
+    sandbox: bool = True
+    #: Size of each of the sandbox's private folders, and of the largest file it may write.
+    scratch_bytes: int = 512 * 2**20
 
 
 @dataclass
@@ -62,6 +77,8 @@ class Result:
     #: Everything else worth knowing (renamed notebook, extra files, deleted locked cells).
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: False when the student's code ran without the sandbox (``--no-sandbox``).
+    sandboxed: bool = True
 
     @property
     def total(self) -> float:
@@ -75,13 +92,21 @@ class Result:
         return asdict(self)
 
 
+#: The note every result graded with ``--no-sandbox`` carries.
+UNSANDBOXED = ("Graded without the sandbox (--no-sandbox): the student's code could read and "
+               "change the grader's files.")
+
+
 class Worker:
     """A private nbgrader course for one assignment, grading one submission at a time."""
 
     def __init__(self, folder: Path, template: Path, assignment: str, limits: Limits,
-                 running: Running | None = None) -> None:
+                 running: Running | None = None, jobs: Path | None = None) -> None:
+        """``jobs``: a short folder of the grader's own for the sandbox's sockets (a Unix
+        socket's path must stay under 108 bytes); required when ``limits.sandbox``."""
         self.folder, self.assignment = folder, assignment
         self.limits, self.running = limits, running
+        self.job = (jobs / folder.name) if jobs is not None else folder / "job"
         if folder.exists():
             shutil.rmtree(folder)
         shutil.copytree(template / SOURCE_DIR / assignment, folder / SOURCE_DIR / assignment)
@@ -90,10 +115,11 @@ class Worker:
         self.released = nbformat.read(template_notebook(template, assignment), as_version=4)
         self.max_scores = max_scores(self.released)
 
-    def _nbgrader(self, *args: str, seconds: float) -> Outcome:
+    def _nbgrader(self, *args: str, seconds: float, env: dict[str, str] | None = None,
+                  watch: Path | None = None) -> Outcome:
         command = [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={self.folder}",
                    f"--CourseDirectory.db_url=sqlite:///{self.folder / 'gradebook.db'}"]
-        env = nbgrader_env()
+        env = {**nbgrader_env(), **(env or {})}
         if self.limits.threads:
             threads = str(self.limits.threads)
             for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
@@ -102,15 +128,42 @@ class Worker:
             env["TF_NUM_INTEROP_THREADS"] = "1"
         return run_limited(command, cwd=self.folder / CONFIG.parent, env=env,
                            seconds=seconds, memory_bytes=self.limits.memory_bytes,
-                           running=self.running)
+                           running=self.running, watch=watch,
+                           watch_bytes=self.limits.scratch_bytes)
+
+    def _sandboxed_kernel(self, notebook: nbformat.NotebookNode, name: str
+                          ) -> tuple[list[str], dict[str, str]]:
+        """nbgrader's arguments and environment for a kernel in a fresh sandbox job."""
+        shutil.rmtree(self.job, ignore_errors=True)
+        (self.job / "run").mkdir(parents=True)
+        # The student's own notebook, before the probe was added: no test, no nonce.
+        copy = self.job / "notebook" / name
+        copy.parent.mkdir()
+        nbformat.write(notebook, copy)
+        data = find_data_dir()
+        if data is None and default_cache_dir().is_dir():
+            data = default_cache_dir()
+        policy = Policy(job=str(self.job), notebook=str(copy), read_only=python_folders(),
+                        data_dir=str(data.resolve()) if data else None,
+                        memory_bytes=self.limits.memory_bytes,
+                        scratch_bytes=self.limits.scratch_bytes)
+        policy.save(self.job / "policy.json")
+        write_kernel_spec(self.job / "jupyter", self.job / "policy.json")
+        args = [f"--Execute.kernel_name={KERNEL_NAME}", "--KernelManager.transport=ipc",
+                f"--KernelManager.ip={self.job / 'run' / 'k'}"]
+        env = {"JUPYTER_PATH": str(self.job / "jupyter"),
+               "JUPYTER_RUNTIME_DIR": str(self.job / "runtime")}
+        return args, env
 
     def _failed(self, submission: Submission, problem: str, started: float,
                 **extra: list[str]) -> Result:
+        notes = list(submission.notes) + ([] if self.limits.sandbox else [UNSANDBOXED])
         return Result(student=submission.student, assignment=self.assignment,
                       digest=submission.digest, status="failed",
                       scores=dict.fromkeys(self.max_scores, 0.0),
                       max_scores=dict(self.max_scores), problems=[problem],
-                      notes=list(submission.notes), seconds=time.monotonic() - started, **extra)
+                      notes=notes, seconds=time.monotonic() - started,
+                      sandboxed=self.limits.sandbox, **extra)
 
     def grade(self, submission: Submission, out: Path) -> Result:
         """Autograde ``submission``, write its feedback and graded notebook under ``out``."""
@@ -118,7 +171,7 @@ class Worker:
         name = f"{self.assignment}.ipynb"
         if submission.notebook is None:
             result = self._failed(submission, "No notebook was graded.", started)
-            result.notes = [n for n in submission.notes if n != result.problems[0]]
+            result.notes = [n for n in result.notes if n != result.problems[0]]
             return self._finish(result, out)
         try:
             notebook = nbformat.reads(submission.notebook.decode("utf-8"), as_version=4)
@@ -128,6 +181,12 @@ class Worker:
                 error).__name__
             return self._finish(self._failed(
                 submission, f"The notebook could not be read ({reason}).", started), out)
+        if source_bytes(notebook) > MAX_SOURCE_BYTES:
+            return self._finish(self._failed(
+                submission, f"The notebook's cells hold {source_bytes(notebook) / 2**20:.1f} MB "
+                f"of code and text, more than the {MAX_SOURCE_BYTES / 2**20:.0f} MB a lesson "
+                "can need, so it was not graded.", started), out)
+        own = copy.deepcopy(notebook)
         flags = suspicious_code(notebook, self.released)
         changes = cell_changes(notebook, self.released)
         notes = list(submission.notes) + [n for n in changes if "deleted" in n]
@@ -141,10 +200,19 @@ class Worker:
         target.parent.mkdir(parents=True)
         nbformat.write(notebook, target)
 
-        outcome = self._nbgrader(
-            "autograde", self.assignment, "--student", submission.student, "--force",
-            f"--Execute.timeout={self.limits.cell_seconds}",
-            seconds=self.limits.notebook_seconds)
+        if self.limits.sandbox:
+            kernel_args, kernel_env = self._sandboxed_kernel(own, name)
+        else:  # still a folder of this job's own for the connection file
+            shutil.rmtree(self.job, ignore_errors=True)
+            kernel_args, kernel_env = [], {"JUPYTER_RUNTIME_DIR": str(self.job / "runtime")}
+        try:
+            outcome = self._nbgrader(
+                "autograde", self.assignment, "--student", submission.student, "--force",
+                f"--Execute.timeout={self.limits.cell_seconds}", *kernel_args,
+                seconds=self.limits.notebook_seconds, env=kernel_env,
+                watch=self.job / "run" if self.limits.sandbox else None)
+        finally:
+            shutil.rmtree(self.job, ignore_errors=True)
         graded_path = self.folder / "autograded" / submission.student / self.assignment / name
         problem = _failure(outcome, self.limits, graded_path.exists())
         if problem:
@@ -153,20 +221,27 @@ class Worker:
         graded = nbformat.read(graded_path, as_version=4)
         problems = _cell_timeouts(graded, self.limits.cell_seconds)
         flags += probe_findings(graded, nonce, ran_to_end=not _kernel_stopped(graded))
+        notes += cap_outputs(graded)
         scores = self._scores(submission.student)
         result = Result(student=submission.student, assignment=self.assignment,
                         digest=submission.digest, status="graded", scores=scores,
                         max_scores=dict(self.max_scores), problems=problems, flags=flags,
-                        notes=notes, seconds=0.0)
+                        notes=notes, seconds=0.0, sandboxed=self.limits.sandbox)
+        if not self.limits.sandbox:
+            result.notes.append(UNSANDBOXED)
+        graded_bytes = nbformat.writes(graded).encode("utf-8")
+        # nbgrader writes the student's page from the notebook in its autograded folder.
+        nbformat.write(feedback_notebook(graded, self.released), graded_path)
         feedback = self._nbgrader("generate_feedback", self.assignment, "--student",
-                                  submission.student, "--force", seconds=300)
+                                  submission.student, "--force",
+                                  "--HTMLExporter.sanitize_html=True", seconds=300)
         made = self.folder / "feedback" / submission.student / self.assignment / f"{name[:-6]}.html"
         if feedback.returncode != 0 or not made.exists():
             result.notes.append("nbgrader could not write the feedback; a summary page was "
                                 "written instead.")
         else:
             _publish(made, out / "feedback" / submission.student / self.assignment / made.name)
-        _publish(graded_path, out / "autograded" / submission.student / self.assignment / name)
+        write_atomic(out / "autograded" / submission.student / self.assignment / name, graded_bytes)
         result.seconds = time.monotonic() - started
         return self._finish(result, out, feedback_written=made.exists())
 
@@ -208,6 +283,9 @@ def _failure(outcome: Outcome, limits: Limits, graded: bool) -> str | None:
     if outcome.killed_for == "time":
         return (f"Grading stopped after {limits.notebook_seconds} s, the time limit for one "
                 "notebook (an endless loop that ignores interrupts?).")
+    if outcome.killed_for == "disk":
+        return (f"Grading stopped when the notebook wrote more than "
+                f"{limits.scratch_bytes / 2**20:.0f} MB outside its private folders.")
     if outcome.killed_for == "memory":
         return (f"Grading stopped when the notebook used more than "
                 f"{limits.memory_bytes / 2**30:.1f} GB of memory.")

@@ -24,6 +24,8 @@ ENDLESS = "\n\ndef load_torch_rnn(cell, torch_rnn):\n    while True:\n        pa
 STUBBORN = ("\n\nimport time\n\ndef load_torch_rnn(cell, torch_rnn):\n    while True:\n"
             "        try:\n            time.sleep(0.05)\n        except KeyboardInterrupt:\n"
             "            pass\n\nload_torch_rnn(None, None)\n")
+# Busy until interrupted: a notebook still being graded whenever a test interrupts the run.
+SLEEPER = "\n\nimport time\n\ntime.sleep(3600)\n"
 HOG = "\n\nhoard = [bytearray(2**28) for _ in range(64)]  # 16 GB, a page at a time\n"
 
 
@@ -59,13 +61,15 @@ EXPECTED: dict[str, Expected] = {
 }
 
 
-def _notebooks() -> tuple[nbformat.NotebookNode, nbformat.NotebookNode]:
+def lesson_notebooks() -> tuple[nbformat.NotebookNode, nbformat.NotebookNode]:
+    """Lesson 1 (PyTorch) as students get it: (solved, untouched)."""
     lesson = REPO / RELEASE_DIR / ASSIGNMENT / NAME
     return (solved_notebook(lesson, REPO / "solutions" / ASSIGNMENT / NAME),
             nbformat.read(lesson, as_version=4))
 
 
-def _cell(notebook: nbformat.NotebookNode, grade_id: str) -> nbformat.NotebookNode:
+def cell_with_id(notebook: nbformat.NotebookNode, grade_id: str) -> nbformat.NotebookNode:
+    """The cell of ``notebook`` whose nbgrader grade id is ``grade_id``."""
     return next(c for c in notebook.cells
                 if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
 
@@ -82,32 +86,35 @@ def build(submitted: Path, cases: list[str] | None = None) -> list[str]:
     """Write the cases (default: all) into ``submitted/<case>/<assignment>/``."""
     cases = cases or list(EXPECTED)
     for case in cases:
-        good, blank = _notebooks()
+        good, blank = lesson_notebooks()
         folder = submitted / case / ASSIGNMENT
         if case == "solver":
             _write(folder, NAME, good)
         elif case == "untouched":
             _write(folder, NAME, blank)
         elif case == "endless-loop":
-            _cell(good, "load_weights").source += ENDLESS
+            cell_with_id(good, "load_weights").source += ENDLESS
             _write(folder, NAME, good)
         elif case == "ignores-interrupts":
-            _cell(good, "load_weights").source += STUBBORN
+            cell_with_id(good, "load_weights").source += STUBBORN
             _write(folder, NAME, good)
+        elif case == "sleeps":  # not in EXPECTED: only the interruption test grades it
+            cell_with_id(blank, "rnn_cell").source += SLEEPER
+            _write(folder, NAME, blank)
         elif case == "memory-hog":
-            _cell(good, "rnn_layer").source += HOG
+            cell_with_id(good, "rnn_layer").source += HOG
             _write(folder, NAME, good)
         elif case == "sys-exit":
-            _cell(good, "rnn_classifier").source += "\n\nimport sys\nsys.exit()\n"
+            cell_with_id(good, "rnn_classifier").source += "\n\nimport sys\nsys.exit()\n"
             _write(folder, NAME, good)
         elif case == "os-exit":
-            _cell(good, "rnn_classifier").source += "\n\nimport os\nos._exit(1)\n"
+            cell_with_id(good, "rnn_classifier").source += "\n\nimport os\nos._exit(1)\n"
             _write(folder, NAME, good)
         elif case == "edited-test":
-            _cell(good, "test_rnn_cell").source = "print('all good')"
+            cell_with_id(good, "test_rnn_cell").source = "print('all good')"
             _write(folder, NAME, good)
         elif case == "deleted-test":
-            good.cells.remove(_cell(good, "test_rnn_layer"))
+            good.cells.remove(cell_with_id(good, "test_rnn_layer"))
             _write(folder, NAME, good)
         elif case == "renamed":
             _write(folder, "my homework (final).ipynb", good)
@@ -123,11 +130,11 @@ def build(submitted: Path, cases: list[str] | None = None) -> list[str]:
             _write(folder / "rnncourse", "__init__.py", b"raise SystemExit('shadowed')\n")
             _write(folder, "torch.py", b"raise SystemExit('shadowed')\n")
         elif case == "patched-check":
-            _cell(blank, "rnn_cell").source += ("\n\ncheck_rnn_cell = lambda *args, **kwargs: "
-                                                "print('passed')\n")
+            cell_with_id(blank, "rnn_cell").source += (
+                "\n\ncheck_rnn_cell = lambda *args, **kwargs: print('passed')\n")
             _write(folder, NAME, blank)
         elif case == "patched-builtin":
-            _cell(blank, "rnn_cell").source += ("\n\nimport builtins\n"
+            cell_with_id(blank, "rnn_cell").source += ("\n\nimport builtins\n"
                                                 "builtins.round = lambda x, digits=None: x\n")
             _write(folder, NAME, blank)
         else:

@@ -1,0 +1,159 @@
+"""What leaves the grader: outputs cut to a documented size, and feedback without hidden tests.
+
+Two notebooks are made from nbgrader's graded notebook:
+
+* the **graded notebook** for the instructor: every output kept, but no output longer than
+  :data:`MAX_OUTPUT_BYTES` and all of them together under :data:`MAX_OUTPUTS_BYTES`
+  (a submission that prints 100 MB would otherwise publish it);
+* the **feedback notebook** for the student, from which nbgrader writes the feedback page:
+  each test cell shows its name and a verdict (passed, or the failure's one sentence),
+  never its code, and any output line that quotes a hidden test's code (say, a student
+  cell that prints IPython's input history) is removed.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import nbformat
+
+#: The largest single output (a stream, an image, a table) kept in a graded notebook.
+MAX_OUTPUT_BYTES = 1 * 2**20
+#: All outputs of one graded notebook together; past this, outputs are replaced by a note.
+MAX_OUTPUTS_BYTES = 8 * 2**20
+#: The cells' own text (code and markdown, without outputs) a submission may hold.
+MAX_SOURCE_BYTES = 2 * 2**20
+#: The longest failure sentence shown for a test cell.
+MAX_SENTENCE = 400
+# Lines of a hidden test shorter than this are too generic to redact ("else:", "pass").
+_MIN_HIDDEN_LINE = 16
+_CUT = "[output cut by the grader: {size} more]"
+_REDACTED = "[a line of a hidden test was removed from this output by the grader]"
+
+
+def _size(value: object) -> int:
+    return len(json.dumps(value, ensure_ascii=False).encode("utf-8"))
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 2**20:.1f} MB" if size >= 2**20 else f"{size / 2**10:.0f} KB"
+
+
+def _note(text: str) -> nbformat.NotebookNode:
+    return nbformat.v4.new_output("stream", name="stdout", text=text + "\n")
+
+
+def _cut_output(output: nbformat.NotebookNode, limit: int) -> nbformat.NotebookNode:
+    """One output made to fit ``limit`` bytes: text is cut with a note, anything else replaced."""
+    size = _size(output)
+    if size <= limit:
+        return output
+    if output.get("output_type") == "stream":
+        text = "".join(output.get("text", ""))
+        kept = text.encode("utf-8")[: max(0, limit - 200)].decode("utf-8", errors="ignore")
+        return nbformat.v4.new_output("stream", name=output.get("name", "stdout"),
+                                      text=kept + "\n" + _CUT.format(size=_megabytes(size))
+                                      + "\n")
+    if output.get("output_type") == "error":
+        trimmed = copy.deepcopy(output)
+        trimmed["evalue"] = str(trimmed.get("evalue", ""))[:MAX_SENTENCE]
+        trimmed["traceback"] = [line[:2000] for line in trimmed.get("traceback", [])[-20:]]
+        if _size(trimmed) <= limit:
+            return trimmed
+    return _note(f"[an output of {_megabytes(size)} was removed by the grader]")
+
+
+def cap_outputs(notebook: nbformat.NotebookNode) -> list[str]:
+    """Cut ``notebook``'s outputs in place to the documented sizes; one note per cut cell."""
+    budget, notes = MAX_OUTPUTS_BYTES, []
+    for index, cell in enumerate(notebook.cells):
+        outputs = cell.get("outputs")
+        if not outputs:
+            continue
+        kept, cut = [], False
+        for output in outputs:
+            if budget <= 0:
+                cut = True
+                continue
+            small = _cut_output(output, min(MAX_OUTPUT_BYTES, budget))
+            cut = cut or small is not output
+            budget -= _size(small)
+            kept.append(small)
+        if cut and budget <= 0 and (not kept or kept[-1].get("text", "") != _ALL_SPENT):
+            kept.append(_note(_ALL_SPENT))
+        cell["outputs"] = kept
+        if cut:
+            notes.append(f"Cell {index + 1}'s output was cut to the grader's size limit.")
+    return notes
+
+
+_ALL_SPENT = (f"[further output removed: the notebook's outputs reached the grader's limit of "
+              f"{_megabytes(MAX_OUTPUTS_BYTES)}]\n")
+
+
+def source_bytes(notebook: nbformat.NotebookNode) -> int:
+    """The size of the cells' own text and attachments, without outputs."""
+    return sum(len(cell.get("source", "").encode("utf-8")) + _size(cell.get("attachments", {}))
+               for cell in notebook.cells)
+
+
+def _nbgrader(cell: nbformat.NotebookNode) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def is_test_cell(cell: nbformat.NotebookNode) -> bool:
+    """A graded cell that holds tests rather than the student's answer."""
+    meta = _nbgrader(cell)
+    return bool(meta.get("grade")) and not meta.get("solution") and cell.cell_type == "code"
+
+
+def hidden_lines(graded: nbformat.NotebookNode, released: nbformat.NotebookNode) -> set[str]:
+    """The lines of the test cells that students never saw (the hidden tests)."""
+    visible = {line.strip() for cell in released.cells if is_test_cell(cell)
+               for line in cell.source.splitlines()}
+    return {line.strip() for cell in graded.cells if is_test_cell(cell)
+            for line in cell.source.splitlines()
+            if len(line.strip()) >= _MIN_HIDDEN_LINE and line.strip() not in visible}
+
+
+def _redact(text: str, hidden: set[str]) -> str:
+    lines = text.splitlines(keepends=True)
+    cleaned = [(_REDACTED + "\n") if any(h in line for h in hidden) else line for line in lines]
+    return "".join(cleaned)
+
+
+def _verdict(cell: nbformat.NotebookNode) -> str:
+    errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    if not errors:
+        return "✓ passed"
+    error = errors[-1]
+    sentence = " ".join(str(error.get("evalue", "")).split())
+    sentence = sentence if len(sentence) <= MAX_SENTENCE else sentence[:MAX_SENTENCE] + "…"
+    return f"✗ {error.get('ename', 'Error')}: {sentence}" if sentence else f"✗ {error.get('ename')}"
+
+
+def feedback_notebook(graded: nbformat.NotebookNode,
+                      released: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The notebook the student's feedback page is made from: no test code, no hidden line."""
+    hidden = hidden_lines(graded, released)
+    notebook = copy.deepcopy(graded)
+    for cell in notebook.cells:
+        if is_test_cell(cell):
+            meta = _nbgrader(cell)
+            cell.source = (f"# {meta.get('grade_id', 'test')} ({meta.get('points', 0):g} "
+                           "points): the tests' code is not shown in feedback.")
+            cell.outputs = [_note(_redact(_verdict(cell), hidden).rstrip("\n"))]
+            continue
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream":
+                output["text"] = _redact("".join(output.get("text", "")), hidden)
+            elif output.get("output_type") == "error":
+                output["evalue"] = _redact(str(output.get("evalue", "")), hidden)
+                output["traceback"] = [_redact(line, hidden)
+                                       for line in output.get("traceback", [])]
+            for kind, value in list(output.get("data", {}).items()):
+                if kind.startswith("text/") and isinstance(value, str | list):
+                    text = value if isinstance(value, str) else "".join(value)
+                    output["data"][kind] = _redact(text, hidden)
+    return notebook
