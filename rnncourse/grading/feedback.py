@@ -22,8 +22,15 @@ import nbformat
 MAX_OUTPUT_BYTES = 1 * 2**20
 #: All outputs of one graded notebook together; past this, outputs are replaced by a note.
 MAX_OUTPUTS_BYTES = 8 * 2**20
-#: The cells' own text (code and markdown, without outputs) a submission may hold.
-MAX_SOURCE_BYTES = 2 * 2**20
+#: The cells' own text (code and markdown, without outputs) a submission may hold: twenty
+#: times the largest lesson.
+MAX_SOURCE_BYTES = 1 * 2**20
+#: The largest graded notebook or feedback page the grader publishes. A feedback page
+#: beyond it (HTML escaping and syntax colouring make a page larger than its notebook) is
+#: replaced by the grader's own short page.
+MAX_PUBLISHED_BYTES = 10 * 2**20
+#: A feedback page's outputs together: a quarter of the graded notebook's, as HTML is larger.
+MAX_FEEDBACK_OUTPUTS_BYTES = 2 * 2**20
 #: The longest failure sentence shown for a test cell.
 MAX_SENTENCE = 400
 # Lines of a hidden test shorter than this are too generic to redact ("else:", "pass").
@@ -32,12 +39,21 @@ _CUT = "[output cut by the grader: {size} more]"
 _REDACTED = "[a line of a hidden test was removed from this output by the grader]"
 
 
+# nbformat writes multi-line text as a list of lines, each indented, quoted and ended.
+_PER_LINE = 16
+
+
 def _size(value: object) -> int:
-    return len(json.dumps(value, ensure_ascii=False).encode("utf-8"))
+    """Bytes ``value`` takes in a notebook file, counted generously."""
+    text = json.dumps(value, ensure_ascii=False)
+    return len(text.encode("utf-8")) + _PER_LINE * text.count("\\n")
 
 
 def _megabytes(size: int) -> str:
     return f"{size / 2**20:.1f} MB" if size >= 2**20 else f"{size / 2**10:.0f} KB"
+
+
+_ALL_SPENT = "[output removed: the notebook's outputs reached the grader's size limit]"
 
 
 def _note(text: str) -> nbformat.NotebookNode:
@@ -50,8 +66,10 @@ def _cut_output(output: nbformat.NotebookNode, limit: int) -> nbformat.NotebookN
     if size <= limit:
         return output
     if output.get("output_type") == "stream":
-        text = "".join(output.get("text", ""))
-        kept = text.encode("utf-8")[: max(0, limit - 200)].decode("utf-8", errors="ignore")
+        text, room = "".join(output.get("text", "")), max(0, limit - 200)
+        kept = text.encode("utf-8")[:room].decode("utf-8", errors="ignore")
+        while kept and _size(kept) > room:  # JSON escapes can make the text longer
+            kept = kept[: len(kept) * room // _size(kept)]
         return nbformat.v4.new_output("stream", name=output.get("name", "stdout"),
                                       text=kept + "\n" + _CUT.format(size=_megabytes(size))
                                       + "\n")
@@ -64,32 +82,34 @@ def _cut_output(output: nbformat.NotebookNode, limit: int) -> nbformat.NotebookN
     return _note(f"[an output of {_megabytes(size)} was removed by the grader]")
 
 
-def cap_outputs(notebook: nbformat.NotebookNode) -> list[str]:
-    """Cut ``notebook``'s outputs in place to the documented sizes; one note per cut cell."""
-    budget, notes = MAX_OUTPUTS_BYTES, []
+def cap_outputs(notebook: nbformat.NotebookNode, total: int = MAX_OUTPUTS_BYTES) -> list[str]:
+    """Cut ``notebook``'s outputs in place to the documented sizes; one note per cut cell.
+
+    No output keeps more than :data:`MAX_OUTPUT_BYTES`, and all of them together no more
+    than ``total``; what is cut says so in a note where it was.
+    """
+    budget, notes = total, []
     for index, cell in enumerate(notebook.cells):
         outputs = cell.get("outputs")
         if not outputs:
             continue
-        kept, cut = [], False
+        kept, cut, dropped = [], False, False
         for output in outputs:
             if budget <= 0:
-                cut = True
+                dropped = True
                 continue
-            small = _cut_output(output, min(MAX_OUTPUT_BYTES, budget))
+            small = _cut_output(output, min(MAX_OUTPUT_BYTES, budget, total))
             cut = cut or small is not output
             budget -= _size(small)
             kept.append(small)
-        if cut and budget <= 0 and (not kept or kept[-1].get("text", "") != _ALL_SPENT):
+        if dropped:
             kept.append(_note(_ALL_SPENT))
+        cut = cut or dropped
         cell["outputs"] = kept
         if cut:
             notes.append(f"Cell {index + 1}'s output was cut to the grader's size limit.")
     return notes
 
-
-_ALL_SPENT = (f"[further output removed: the notebook's outputs reached the grader's limit of "
-              f"{_megabytes(MAX_OUTPUTS_BYTES)}]\n")
 
 
 def source_bytes(notebook: nbformat.NotebookNode) -> int:
@@ -156,4 +176,5 @@ def feedback_notebook(graded: nbformat.NotebookNode,
                 if kind.startswith("text/") and isinstance(value, str | list):
                     text = value if isinstance(value, str) else "".join(value)
                     output["data"][kind] = _redact(text, hidden)
+    cap_outputs(notebook, MAX_FEEDBACK_OUTPUTS_BYTES)
     return notebook

@@ -24,6 +24,7 @@ from nbgrader.api import Gradebook
 
 from rnncourse.data.ag_news import default_cache_dir, find_data_dir
 from rnncourse.grading.feedback import (
+    MAX_PUBLISHED_BYTES,
     MAX_SOURCE_BYTES,
     cap_outputs,
     feedback_notebook,
@@ -137,13 +138,13 @@ class Worker:
         shutil.rmtree(self.job, ignore_errors=True)
         (self.job / "run").mkdir(parents=True)
         # The student's own notebook, before the probe was added: no test, no nonce.
-        copy = self.job / "notebook" / name
-        copy.parent.mkdir()
-        nbformat.write(notebook, copy)
+        visible = self.job / "notebook" / name
+        visible.parent.mkdir()
+        nbformat.write(notebook, visible)
         data = find_data_dir()
         if data is None and default_cache_dir().is_dir():
             data = default_cache_dir()
-        policy = Policy(job=str(self.job), notebook=str(copy), read_only=python_folders(),
+        policy = Policy(job=str(self.job), notebook=str(visible), read_only=python_folders(),
                         data_dir=str(data.resolve()) if data else None,
                         memory_bytes=self.limits.memory_bytes,
                         scratch_bytes=self.limits.scratch_bytes)
@@ -239,6 +240,11 @@ class Worker:
         if feedback.returncode != 0 or not made.exists():
             result.notes.append("nbgrader could not write the feedback; a summary page was "
                                 "written instead.")
+        elif made.stat().st_size > MAX_PUBLISHED_BYTES:
+            result.notes.append(f"nbgrader's feedback page was {made.stat().st_size / 2**20:.0f} "
+                                f"MB, over the {MAX_PUBLISHED_BYTES / 2**20:.0f} MB limit; a "
+                                "summary page was written instead.")
+            made.unlink()
         else:
             _publish(made, out / "feedback" / submission.student / self.assignment / made.name)
         write_atomic(out / "autograded" / submission.student / self.assignment / name, graded_bytes)
@@ -314,8 +320,10 @@ def _cell_timeouts(graded: nbformat.NotebookNode, seconds: int) -> list[str]:
 
 
 def _kernel_stopped(graded: nbformat.NotebookNode) -> bool:
+    # The probe is the last cell: the kernel ran it when it has an execution count, even if
+    # it printed nothing (an input transformer can swap its code for ``pass``).
     last = graded.cells[-1] if graded.cells else None
-    return last is None or not last.get("outputs")
+    return last is None or last.get("execution_count") is None
 
 
 def write_atomic(path: Path, content: bytes) -> None:

@@ -146,6 +146,12 @@ def test_each_patch_in_memory_is_flagged(hostile, case):
     assert result.flags, case
 
 
+def test_a_probe_silenced_by_an_input_transformer_is_reported(hostile):
+    _, _, run, *_ = hostile
+    result = next(r for r in run.results if r.student == "input-transformer")
+    assert any("integrity check did not report" in flag for flag in result.flags), result.flags
+
+
 def test_the_reading_attack_works_without_the_sandbox(repo, shared_ag_news, tmp_path):
     """The control: the same attack, graded with --no-sandbox, does find the solutions."""
     targets = Targets(repo=repo, out=tmp_path / "out", submitted=tmp_path / "submitted",

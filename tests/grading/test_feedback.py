@@ -1,0 +1,110 @@
+"""Outputs cut to the documented sizes, and feedback that never shows the tests' code."""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+
+from rnncourse.grading.feedback import (
+    MAX_OUTPUT_BYTES,
+    MAX_OUTPUTS_BYTES,
+    cap_outputs,
+    feedback_notebook,
+    hidden_lines,
+)
+
+VISIBLE_TEST = "check_rnn_cell(RNNCell)"
+HIDDEN_TEST = "check_rnn_cell_on_every_shape(RNNCell, seeds=range(7))"
+
+
+def _size(notebook: nbformat.NotebookNode) -> int:
+    return len(nbformat.writes(notebook).encode("utf-8"))
+
+
+def _stream(text: str) -> nbformat.NotebookNode:
+    return nbformat.v4.new_output("stream", name="stdout", text=text)
+
+
+def _cell(source: str, outputs=(), **nbgrader) -> nbformat.NotebookNode:
+    cell = nbformat.v4.new_code_cell(source)
+    cell.outputs = list(outputs)
+    if nbgrader:
+        cell.metadata["nbgrader"] = nbgrader
+    return cell
+
+
+def _notebooks(test_outputs, student_outputs=()):
+    """(graded, released): an answer cell, then a test cell with a hidden line."""
+    answer = {"grade": False, "solution": True, "grade_id": "rnn_cell"}
+    test = {"grade": True, "solution": False, "grade_id": "test_rnn_cell", "points": 3}
+    graded = nbformat.v4.new_notebook(cells=[
+        _cell("class RNNCell: ...", **answer),
+        _cell(f"{VISIBLE_TEST}\n{HIDDEN_TEST}", test_outputs, **test),
+        _cell("print(In[-1])", student_outputs),
+    ])
+    released = nbformat.v4.new_notebook(cells=[
+        _cell("raise NotImplementedError()", **answer), _cell(VISIBLE_TEST, **test)])
+    return graded, released
+
+
+def test_a_small_output_is_kept_as_it_is():
+    graded, _ = _notebooks([_stream("✓ fine\n")])
+    before = json.dumps(graded)
+    assert cap_outputs(graded) == []
+    assert json.dumps(graded) == before
+
+
+def test_one_huge_output_is_cut_to_the_limit_with_a_note():
+    graded, _ = _notebooks([_stream("x" * (5 * MAX_OUTPUT_BYTES))])
+    notes = cap_outputs(graded)
+    (output,) = graded.cells[1].outputs
+    assert len(output.text.encode()) <= MAX_OUTPUT_BYTES
+    assert "output cut by the grader: 5.0 MB more" in output.text
+    assert notes == ["Cell 2's output was cut to the grader's size limit."]
+
+
+def test_escaped_text_is_cut_by_its_size_in_the_notebook():
+    graded, _ = _notebooks([_stream("\n" * (3 * MAX_OUTPUT_BYTES))])  # "\n" is 2 bytes in JSON
+    cap_outputs(graded)
+    assert _size(graded) < MAX_OUTPUT_BYTES + 10_000
+
+
+def test_many_outputs_stop_at_the_notebook_limit():
+    outputs = [_stream("y" * (MAX_OUTPUT_BYTES // 2)) for _ in range(40)]  # 20 MB
+    graded, _ = _notebooks(outputs)
+    cap_outputs(graded)
+    assert _size(graded) < MAX_OUTPUTS_BYTES + 10_000
+    assert "reached the grader's size limit" in graded.cells[1].outputs[-1].text
+
+
+def test_a_huge_image_is_replaced_by_a_note():
+    image = nbformat.v4.new_output("display_data", data={"image/png": "A" * (2 * MAX_OUTPUT_BYTES)})
+    graded, _ = _notebooks([image])
+    cap_outputs(graded)
+    (output,) = graded.cells[1].outputs
+    assert output.output_type == "stream" and "was removed by the grader" in output.text
+
+
+def test_feedback_shows_the_tests_name_points_and_verdict_not_their_code():
+    error = nbformat.v4.new_output("error", ename="CheckFailed",
+                                   evalue="Your cell's state differs at step 3.",
+                                   traceback=["Traceback", HIDDEN_TEST])
+    graded, released = _notebooks([_stream("✓ visible\n"), error])
+    page = feedback_notebook(graded, released)
+    test = page.cells[1]
+    assert test.source.startswith("# test_rnn_cell (3 points)") and HIDDEN_TEST not in test.source
+    assert [o.text for o in test.outputs] == [
+        "✗ CheckFailed: Your cell's state differs at step 3.\n"]
+    passed, _ = _notebooks([_stream("✓ visible\n")])
+    assert feedback_notebook(passed, released).cells[1].outputs[0].text == "✓ passed\n"
+    assert HIDDEN_TEST in graded.cells[1].source  # the instructor's notebook keeps it
+
+
+def test_an_output_that_quotes_a_hidden_test_loses_that_line_only():
+    leak = _stream(f"the tests were:\n{VISIBLE_TEST}\n{HIDDEN_TEST}\n")
+    graded, released = _notebooks([], [leak])
+    assert hidden_lines(graded, released) == {HIDDEN_TEST}
+    text = feedback_notebook(graded, released).cells[2].outputs[0].text
+    assert HIDDEN_TEST not in text and VISIBLE_TEST in text and "the tests were:" in text
+    assert "a line of a hidden test was removed" in text
