@@ -4,8 +4,9 @@ In a scratch copy of the course (so the real gradebook is never touched) each le
 generated, one solved submission is handed in, and ``nbgrader autograde`` is timed; its
 score is read back from the gradebook. Then the parallel grader (``rnncourse grade``)
 grades a class of the first lesson, three solved submissions in four and one untouched,
-with 2 workers, without and then with the sandbox (40 students; 2 students, sandboxed
-only, in quick mode), so the sandbox's cost is a ratio measured in one run.
+with 2 workers: without the sandbox, with it, and with it on a Dask ``LocalCluster`` of 2
+worker processes (40 students; 2 students, sandboxed, in the local pool only, in quick
+mode), so the sandbox's and Dask's costs are ratios measured in one run.
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ import nbformat
 from rnncourse.release import RELEASE_DIR, nbgrader_env, solved_notebook
 
 STUDENT = "benchmark"
-#: (students, [(workers, sandboxed), ...]) of the parallel-grader measurement, full and quick.
-CLASS = {False: (40, [(2, False), (2, True)]), True: (2, [(2, True)])}
+#: (students, [(workers, sandboxed, scheduler), ...]) of the parallel-grader measurement,
+#: full and quick; scheduler None is the local pool, "local" a Dask LocalCluster.
+CLASS = {False: (40, [(2, False, None), (2, True, None), (2, True, "local")]),
+         True: (2, [(2, True, None)])}
 
 
 def _nbgrader(course: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -64,18 +67,20 @@ def parallel(root: Path, lesson: str, *, quick: bool, deadline: float | None,
             folder = submitted / f"student-{index + 1:02d}" / lesson
             folder.mkdir(parents=True)
             nbformat.write(blank if index % 4 == 3 else good, folder / f"{lesson}.ipynb")
-        for workers, sandbox in configurations:
+        for workers, sandbox, scheduler in configurations:
+            executor = "dask-local" if scheduler == "local" else "local-pool"
             if deadline is not None and time.time() > deadline:
-                rows.append({"workers": workers, "sandbox": sandbox,
+                rows.append({"workers": workers, "sandbox": sandbox, "executor": executor,
                              "status": "skipped: time budget spent"})
                 continue
-            how = "in the sandbox" if sandbox else "without the sandbox"
+            how = ("in the sandbox" if sandbox else "without the sandbox") + f", {executor}"
             log(f"grading: rnncourse grade {lesson}, {students} students, {workers} worker(s), "
                 f"{how} ...")
             start = time.perf_counter()
-            run = grade_class(root, lesson, submitted, Path(tmp) / f"out-{workers}-{sandbox}",
+            run = grade_class(root, lesson, submitted,
+                              Path(tmp) / f"out-{workers}-{sandbox}-{executor}",
                               workers=workers, limits=Limits(sandbox=sandbox),
-                              progress=False, say=lambda line: None)
+                              progress=False, say=lambda line: None, scheduler=scheduler)
             seconds = time.perf_counter() - start
             failed = [r.student for r in run.results if r.status != "graded"]
             if failed:
@@ -83,8 +88,8 @@ def parallel(root: Path, lesson: str, *, quick: bool, deadline: float | None,
                                 f"submission(s) failed ({', '.join(failed[:3])})")
             log(f"grading: {workers} worker(s), {how}: {seconds:.0f} s, "
                 f"{seconds / students:.1f} s per notebook")
-            rows.append({"workers": workers, "sandbox": sandbox, "status": "ok",
-                         "seconds": seconds,
+            rows.append({"workers": workers, "sandbox": sandbox, "executor": executor,
+                         "status": "ok", "seconds": seconds,
                          "seconds_per_notebook": seconds / students,
                          "mean_score": sum(r.total for r in run.results) / students})
     return {"lesson": lesson, "students": students, "rows": rows, "problems": problems}

@@ -218,20 +218,27 @@ def _grading(part: dict) -> list[str]:
               "the assignment and, in the sandbox, its self-check.", ""]
     class_rows = []
     for row in parallel["rows"]:
-        # Results from before the sandbox existed have no "sandbox" key: no sandbox then.
+        # Results from before the sandbox and Dask existed: no sandbox, the local pool.
         sandbox = "yes" if row.get("sandbox") else "no"
+        executor = row.get("executor", "local-pool")
         if row["status"] == "ok":
-            class_rows.append([str(row["workers"]), sandbox, _f(row["seconds"]),
+            class_rows.append([str(row["workers"]), executor, sandbox, _f(row["seconds"]),
                                _f(row["seconds_per_notebook"]), f"{row['mean_score']:.2f}"])
         else:
-            class_rows.append([str(row["workers"]), sandbox, row["status"], "—", "—"])
-    lines += _table(["workers", "sandbox", "wall seconds", "seconds per notebook", "mean score"],
-                    class_rows)
-    timed = {row.get("sandbox", False): row for row in parallel["rows"] if row["status"] == "ok"}
-    if len(timed) == 2:
-        inside, outside = timed[True]["seconds_per_notebook"], timed[False]["seconds_per_notebook"]
-        lines += ["", f"The sandbox costs {inside - outside:+.2f} s per notebook: "
-                  f"{inside / outside:.3f}× the time without it."]
+            class_rows.append([str(row["workers"]), executor, sandbox, row["status"], "—", "—"])
+    lines += _table(["workers", "runs on", "sandbox", "wall seconds", "seconds per notebook",
+                     "mean score"], class_rows)
+    timed = {(row.get("executor", "local-pool"), bool(row.get("sandbox"))): row
+             for row in parallel["rows"] if row["status"] == "ok"}
+    base = timed.get(("local-pool", True))
+    for key, what in [(("local-pool", False), "The sandbox"), (("dask-local", True), "Dask")]:
+        other = timed.get(key)
+        if base is None or other is None:
+            continue
+        new, old = ((base, other) if what == "The sandbox" else (other, base))
+        extra = new["seconds_per_notebook"] - old["seconds_per_notebook"]
+        lines += ["", f"{what} costs {extra:+.2f} s per notebook: "
+                  f"{new['seconds'] / old['seconds']:.3f}× the time without it."]
     return lines
 
 

@@ -110,8 +110,12 @@ def _grade(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path.cwd() / "graded" / args.assignment
     limits = Limits(cell_seconds=args.cell_timeout, notebook_seconds=args.notebook_timeout,
                     memory_bytes=int(args.memory * 2**30), sandbox=not args.no_sandbox)
+    if args.scheduler and args.cluster:
+        raise CourseError("Give either --scheduler (an existing Dask cluster) or --cluster local, "
+                          "not both.")
+    scheduler = args.scheduler or args.cluster
     run = grade_class(root, args.assignment, Path(args.submissions), out, workers=args.workers,
-                      limits=limits)
+                      limits=limits, scheduler=scheduler)
     print(run.summary)
     print(f"Grades: {out / 'grades.csv'}; feedback: {out / 'feedback'}; gradebook: "
           f"{out / 'gradebook.db'}")
@@ -162,7 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--out", metavar="DIR",
                        help="where results go (default: graded/<assignment>); a rerun resumes")
     grade.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)),
-                       help="notebooks graded at once (default: one per CPU core)")
+                       help="notebooks graded at once (default: one per CPU core); with "
+                            "--cluster local, the number of Dask worker processes")
     grade.add_argument("--cell-timeout", type=int, default=600, metavar="S",
                        help="seconds one cell may run before it is interrupted (default 600)")
     grade.add_argument("--notebook-timeout", type=int, default=1800, metavar="S",
@@ -172,6 +177,11 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--no-sandbox", action="store_true",
                        help="grade without the bubblewrap sandbox (unsafe: student code can read "
                             "and change your files); the CSV, ledger and summary say so")
+    grade.add_argument("--scheduler", metavar="ADDRESS",
+                       help="grade on an existing Dask cluster, e.g. tcp://HOST:8786 (each worker "
+                            "needs the course's environment and bubblewrap)")
+    grade.add_argument("--cluster", choices=["local"],
+                       help="local: grade on a Dask LocalCluster of --workers processes")
     grade.set_defaults(run=_grade)
     sandbox = commands.add_parser(
         "check-sandbox", help="prove that the grading sandbox (bubblewrap) works on this machine")

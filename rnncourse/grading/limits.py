@@ -11,7 +11,9 @@ own points and never the grader. What the kernel may see and touch is decided by
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
+import signal
 import subprocess
 import threading
 import time
@@ -23,6 +25,18 @@ import psutil
 
 #: How often the watchdog measures the process tree (seconds).
 POLL_SECONDS = 0.2
+_PR_SET_PDEATHSIG = 1
+try:  # Linux: made here, in the parent, so the child only calls it between fork and exec
+    _PRCTL = ctypes.CDLL(None, use_errno=True).prctl
+except (OSError, AttributeError):
+    _PRCTL = None
+
+
+def _die_with_parent() -> None:
+    # If the grader (or the Dask worker thread that started the command) dies, so does the
+    # command, and with it the kernel and its sandbox: nothing runs on unwatched.
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 @dataclass(frozen=True)
@@ -111,7 +125,7 @@ def run_limited(command: Sequence[str], *, cwd: Path, env: dict[str, str], secon
     start = time.monotonic()
     popen = subprocess.Popen(list(command), cwd=cwd, env=env, stdin=subprocess.DEVNULL,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                             start_new_session=True)
+                             start_new_session=True, preexec_fn=_die_with_parent)
     if running is not None:
         running.add(popen.pid)
     chunks: list[bytes] = []

@@ -53,10 +53,10 @@ def record_in_gradebook(url: str, result: Result) -> None:
         gradebook.db.commit()
 
 
-def summary(results: list[Result], grade_ids: list[str], *, seconds: float, workers: int,
+def summary(results: list[Result], grade_ids: list[str], *, seconds: float, where: str,
             newly_graded: int, sandbox: bool = True) -> str:
-    """The text printed at the end of a run."""
-    lines = [f"Graded {newly_graded} submission(s) in {seconds:.0f} s with {workers} worker(s)"
+    """The text printed at the end of a run; ``where`` says what graded ("2 worker(s)")."""
+    lines = [f"Graded {newly_graded} submission(s) in {seconds:.0f} s with {where}"
              + (f" ({seconds / newly_graded:.1f} s per notebook)." if newly_graded else ".")]
     unsandboxed = sum(not r.sandboxed for r in results)
     if not sandbox or unsandboxed:
@@ -67,9 +67,11 @@ def summary(results: list[Result], grade_ids: list[str], *, seconds: float, work
         return "\n".join(lines)
     assignment = results[0].assignment
     totals = [r.total for r in results]
+    errors = sum(r.status == "error" for r in results)
     lines.append(f"{assignment}: {len(results)} student(s), mean {statistics.mean(totals):.2f} of "
                  f"{results[0].max_total:g}; {sum(r.status == 'graded' for r in results)} graded "
-                 f"by nbgrader, {sum(r.status != 'graded' for r in results)} failed.")
+                 f"by nbgrader, {sum(r.status == 'failed' for r in results)} failed"
+                 + (f", {errors} not graded (run the same command again)." if errors else "."))
     width = max(len(g) for g in grade_ids) if grade_ids else 10
     lines.append("Mean score per exercise:")
     for grade_id in grade_ids:

@@ -2,10 +2,10 @@
 
 One template course is generated for the assignment (``nbgrader generate_assignment`` in
 a scratch copy, never in the instructor's course); each worker grades in its own copy of
-it. Only the main thread writes results: the feedback and graded notebook are published
-by the worker, then the main thread records the result in the merged gradebook and
-appends it to the ledger, in that order, so an interruption at any point loses nothing
-and counts nothing twice.
+it and writes nothing else. Only the main thread writes results: it publishes the
+feedback and the graded notebook a worker returns, records the result in the merged
+gradebook and appends it to the ledger, in that order, so an interruption at any point
+loses nothing and counts nothing twice.
 """
 
 from __future__ import annotations
@@ -15,10 +15,8 @@ import fcntl
 import os
 import shutil
 import tempfile
-import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -29,11 +27,12 @@ from tqdm.auto import tqdm
 
 from rnncourse.errors import CourseError
 from rnncourse.grading import ledger
-from rnncourse.grading.intake import Submission, collect
-from rnncourse.grading.limits import Running
+from rnncourse.grading.executors import DaskPool, LocalPool
+from rnncourse.grading.intake import collect
+from rnncourse.grading.job import pack_release
 from rnncourse.grading.report import record_in_gradebook, summary, write_csv
 from rnncourse.grading.sandbox import SandboxUnavailable, check
-from rnncourse.grading.worker import Limits, Result, Worker, max_scores, template_notebook
+from rnncourse.grading.worker import Limits, Result, max_scores, template_notebook
 from rnncourse.release import generate_into, list_assignments
 
 
@@ -74,12 +73,14 @@ def _merged_gradebook(out: Path, template: Path, assignment: str) -> str:
 
 def grade_class(root: Path, assignment: str, source: Path, out: Path, *, workers: int,
                 limits: Limits | None = None, progress: bool = True,
-                say: Callable[[str], None] = print) -> Run:
+                say: Callable[[str], None] = print, scheduler: str | None = None) -> Run:
     """Grade every submission of ``assignment`` in ``source``; results go to ``out``.
 
     Submissions already in ``out``'s ledger with the same notebook are not graded again.
     Each kernel runs in the sandbox unless ``limits.sandbox`` is False; without a working
-    sandbox nothing is graded (:class:`SandboxUnavailable` says how to get one).
+    sandbox nothing is graded (:class:`SandboxUnavailable` says how to get one). The jobs
+    run in this machine's pool of ``workers``, or on Dask: ``scheduler`` is a scheduler's
+    address, or ``"local"`` for a ``LocalCluster`` of ``workers`` processes started here.
     """
     limits = limits or Limits()
     known = list_assignments(root)
@@ -104,73 +105,69 @@ def grade_class(root: Path, assignment: str, source: Path, out: Path, *, workers
     work = Path(tempfile.mkdtemp(prefix=".work-", dir=out))
     # Sandbox jobs hold Unix sockets, whose paths must be short: a private folder in /tmp.
     jobs = Path(tempfile.mkdtemp(prefix="rnncourse-"))
-    running = Running()
-    stopping = threading.Event()
+    pool: LocalPool | DaskPool | None = None
     try:
+        if scheduler is not None:  # reach the cluster first: a wrong address fails fast
+            pool = DaskPool(assignment, scheduler=None if scheduler == "local" else scheduler,
+                            local_workers=workers)
         say(f"Preparing {assignment} (nbgrader generate_assignment in a scratch course) ...")
         template = _template(root, assignment, work / "template")
-        grade_ids = list(max_scores(nbformat.read(template_notebook(template, assignment), 4)))
+        scores = max_scores(nbformat.read(template_notebook(template, assignment), 4))
+        grade_ids = list(scores)
         submissions = collect(source, assignment, set(grade_ids))
         url = _merged_gradebook(out, template, assignment)
         done = ledger.read_ledger(out)
+        # An "error" result (the infrastructure failed, not the notebook) is graded again.
         todo = [s for s in submissions if done.get(s.student) is None
-                or done[s.student].digest != s.digest]
+                or done[s.student].digest != s.digest or done[s.student].status == "error"]
         skipped = len(submissions) - len(todo)
         if skipped:
             say(f"Resuming: {skipped} submission(s) already graded in {out}, "
                 f"{len(todo)} to grade.")
-        workers = min(workers, max(1, len(todo)))
-        if limits.threads is None:
+        if scheduler in (None, "local") and limits.threads is None:
+            # This machine's cores, shared by the notebooks graded here at once.
             cores = len(os.sched_getaffinity(0))
-            limits = dataclasses.replace(limits, threads=max(1, cores // workers))
-        pool = [Worker(work / f"worker-{i}", template, assignment, limits, running, jobs)
-                for i in range(workers)]
-        free = list(pool)
+            share = min(workers, max(1, len(todo)))
+            limits = dataclasses.replace(limits, threads=max(1, cores // share))
+        if isinstance(pool, DaskPool):
+            where = f"Dask ({pool.where})"
+            graded_jobs = pool.run(todo, pack_release(template, assignment), scores, limits)
+        else:
+            workers = min(workers, max(1, len(todo)))
+            pool = LocalPool(work, template, assignment, limits, workers, jobs)
+            where = f"{workers} worker(s)"
+            graded_jobs = pool.run(todo)
         bar = tqdm(total=len(todo), unit="notebook", desc=f"grading {assignment}",
                    disable=not progress)
-        queue = list(todo)
-        futures: dict[Future, tuple[Worker, Submission]] = {}
-        with ThreadPoolExecutor(max_workers=workers) as executor:
-            try:
-                while queue or futures:
-                    while queue and free:
-                        worker, submission = free.pop(), queue.pop(0)
-                        futures[executor.submit(worker.grade, submission, out)] = (
-                            worker, submission)
-                    finished, _ = wait(futures, return_when=FIRST_COMPLETED)
-                    for future in finished:
-                        worker, submission = futures.pop(future)
-                        free.append(worker)
-                        result = future.result()
-                        if stopping.is_set():
-                            continue
-                        record_in_gradebook(url, result)
-                        ledger.append(out, result)
-                        done[result.student] = result
-                        bar.set_postfix_str(f"{result.student}: {result.total:g}/"
-                                            f"{result.max_total:g}")
-                        bar.update()
-            except KeyboardInterrupt:
-                stopping.set()
-                queue.clear()
-                running.kill_all()
-                for future in futures:
-                    future.cancel()
-                bar.close()
-                graded = sum(1 for s in submissions if s.student in done)
-                raise CourseError(f"Interrupted: {graded} of {len(submissions)} submissions are "
-                                  f"graded and kept in {out}; run the same command again to "
-                                  "grade the rest.") from None
+        try:
+            for graded in graded_jobs:
+                result = graded.result
+                graded.publish(out)
+                record_in_gradebook(url, result)
+                ledger.append(out, result)
+                done[result.student] = result
+                bar.set_postfix_str(f"{result.student}: {result.total:g}/{result.max_total:g}")
+                bar.update()
+        except KeyboardInterrupt:
+            bar.close()
+            graded_now = sum(1 for s in submissions if s.student in done)
+            raise CourseError(f"Interrupted: {graded_now} of {len(submissions)} submissions are "
+                              f"graded and kept in {out}; run the same command again to "
+                              "grade the rest.") from None
+        except CourseError:
+            bar.close()
+            raise
         bar.close()
         results = [done[s.student] for s in submissions if s.student in done]
         write_csv(out / "grades.csv", results, grade_ids)
         seconds = time.monotonic() - started
-        text = summary(results, grade_ids, seconds=seconds, workers=workers,
+        text = summary(results, grade_ids, seconds=seconds, where=where,
                        newly_graded=len(todo), sandbox=limits.sandbox)
         return Run(out=out, results=results, newly_graded=len(todo), seconds=seconds,
                    summary=text, jobs=jobs)
     finally:
-        running.kill_all()
+        if pool is not None:
+            pool.close()
         shutil.rmtree(work, ignore_errors=True)
         shutil.rmtree(jobs, ignore_errors=True)
         lock.close()

@@ -67,7 +67,8 @@ class Result:
     student: str
     assignment: str
     digest: str
-    #: ``"graded"`` when nbgrader graded it, ``"failed"`` when it earned zero by failing.
+    #: ``"graded"`` when nbgrader graded it, ``"failed"`` when it earned zero by failing,
+    #: ``"error"`` when the grading infrastructure failed (a rerun grades it again).
     status: str
     scores: dict[str, float]
     max_scores: dict[str, float]
@@ -80,6 +81,8 @@ class Result:
     seconds: float = 0.0
     #: False when the student's code ran without the sandbox (``--no-sandbox``).
     sandboxed: bool = True
+    #: Which worker graded it: ``local/worker-0``, or a Dask worker's address.
+    worker: str = ""
 
     @property
     def total(self) -> float:
@@ -91,6 +94,30 @@ class Result:
 
     def to_json(self) -> dict:
         return asdict(self)
+
+
+@dataclass
+class Graded:
+    """A submission graded by a worker, which wrote nothing outside its own folder.
+
+    Only the coordinator publishes it (:meth:`publish`), records it in the gradebook and
+    appends it to the ledger, so no grading job ever writes a shared file.
+    """
+
+    result: Result
+    #: The student's feedback page: nbgrader's, or the grader's own summary page.
+    feedback: bytes
+    #: The graded notebook for the instructor, when nbgrader graded it.
+    notebook: bytes | None = None
+
+    def publish(self, out: Path) -> None:
+        """Write the feedback page and the graded notebook into the results folder ``out``."""
+        student, assignment = self.result.student, self.result.assignment
+        write_atomic(out / "feedback" / student / assignment / f"{assignment}.html",
+                     self.feedback)
+        if self.notebook is not None:
+            write_atomic(out / "autograded" / student / assignment / f"{assignment}.ipynb",
+                         self.notebook)
 
 
 #: The note every result graded with ``--no-sandbox`` carries.
@@ -166,14 +193,14 @@ class Worker:
                       notes=notes, seconds=time.monotonic() - started,
                       sandboxed=self.limits.sandbox, **extra)
 
-    def grade(self, submission: Submission, out: Path) -> Result:
-        """Autograde ``submission``, write its feedback and graded notebook under ``out``."""
+    def grade(self, submission: Submission) -> Graded:
+        """Autograde ``submission`` in this worker's folder; the caller publishes the result."""
         started = time.monotonic()
         name = f"{self.assignment}.ipynb"
         if submission.notebook is None:
             result = self._failed(submission, "No notebook was graded.", started)
             result.notes = [n for n in result.notes if n != result.problems[0]]
-            return self._finish(result, out)
+            return self._finish(result)
         try:
             notebook = nbformat.reads(submission.notebook.decode("utf-8"), as_version=4)
             nbformat.validate(notebook)
@@ -181,12 +208,12 @@ class Worker:
             reason = str(error).strip().splitlines()[0][:200] if str(error).strip() else type(
                 error).__name__
             return self._finish(self._failed(
-                submission, f"The notebook could not be read ({reason}).", started), out)
+                submission, f"The notebook could not be read ({reason}).", started))
         if source_bytes(notebook) > MAX_SOURCE_BYTES:
             return self._finish(self._failed(
                 submission, f"The notebook's cells hold {source_bytes(notebook) / 2**20:.1f} MB "
                 f"of code and text, more than the {MAX_SOURCE_BYTES / 2**20:.0f} MB a lesson "
-                "can need, so it was not graded.", started), out)
+                "can need, so it was not graded.", started))
         own = copy.deepcopy(notebook)
         flags = suspicious_code(notebook, self.released)
         changes = cell_changes(notebook, self.released)
@@ -217,7 +244,7 @@ class Worker:
         graded_path = self.folder / "autograded" / submission.student / self.assignment / name
         problem = _failure(outcome, self.limits, graded_path.exists())
         if problem:
-            return self._finish(self._failed(submission, problem, started, flags=flags), out)
+            return self._finish(self._failed(submission, problem, started, flags=flags))
 
         graded = nbformat.read(graded_path, as_version=4)
         problems = _cell_timeouts(graded, self.limits.cell_seconds)
@@ -237,6 +264,7 @@ class Worker:
                                   submission.student, "--force",
                                   "--HTMLExporter.sanitize_html=True", seconds=300)
         made = self.folder / "feedback" / submission.student / self.assignment / f"{name[:-6]}.html"
+        page = None
         if feedback.returncode != 0 or not made.exists():
             result.notes.append("nbgrader could not write the feedback; a summary page was "
                                 "written instead.")
@@ -244,12 +272,10 @@ class Worker:
             result.notes.append(f"nbgrader's feedback page was {made.stat().st_size / 2**20:.0f} "
                                 f"MB, over the {MAX_PUBLISHED_BYTES / 2**20:.0f} MB limit; a "
                                 "summary page was written instead.")
-            made.unlink()
         else:
-            _publish(made, out / "feedback" / submission.student / self.assignment / made.name)
-        write_atomic(out / "autograded" / submission.student / self.assignment / name, graded_bytes)
+            page = made.read_bytes()
         result.seconds = time.monotonic() - started
-        return self._finish(result, out, feedback_written=made.exists())
+        return self._finish(result, page, graded_bytes)
 
     def _scores(self, student: str) -> dict[str, float]:
         url = f"sqlite:///{self.folder / 'gradebook.db'}"
@@ -259,11 +285,11 @@ class Worker:
             found = {g.name: float(g.score or 0.0) for g in notebook.grades}
         return {grade_id: found.get(grade_id, 0.0) for grade_id in self.max_scores}
 
-    def _finish(self, result: Result, out: Path, *, feedback_written: bool = False) -> Result:
-        if not feedback_written:
-            page = out / "feedback" / result.student / self.assignment / f"{self.assignment}.html"
-            write_atomic(page, summary_page(result).encode("utf-8"))
-        return result
+    @staticmethod
+    def _finish(result: Result, page: bytes | None = None,
+                notebook: bytes | None = None) -> Graded:
+        return Graded(result, page if page is not None else summary_page(result).encode("utf-8"),
+                      notebook)
 
 
 def template_notebook(template: Path, assignment: str) -> Path:
@@ -332,9 +358,6 @@ def write_atomic(path: Path, content: bytes) -> None:
     partial.write_bytes(content)
     partial.replace(path)
 
-
-def _publish(source: Path, target: Path) -> None:
-    write_atomic(target, source.read_bytes())
 
 
 def summary_page(result: Result) -> str:

@@ -15,30 +15,11 @@ import pytest
 
 from rnncourse.grading.ledger import FILE_NAME, read_ledger
 from rnncourse.grading.run import grade_class
-from rnncourse.grading.worker import Limits
 from rnncourse.release import nbgrader_env
+from tests.grading.conftest import LIMITS
 from tests.grading.corpus import ASSIGNMENT, EXPECTED, NAME, build
 
 pytestmark = pytest.mark.nbgrader
-
-# Three times the longest legitimate cell (about 15 s, AG News training with one thread per
-# worker), and short enough that each endless loop costs under a minute.
-LIMITS = Limits(cell_seconds=45, notebook_seconds=400, memory_bytes=3 * 2**30)
-
-
-@pytest.fixture(scope="module")
-def graded(repo, shared_ag_news, tmp_path_factory):
-    """The whole corpus graded once, in parallel; (results folder, run, start time)."""
-    base = tmp_path_factory.mktemp("class")
-    build(base / "submitted")
-    started = time.time()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("RNNCOURSE_DATA", str(shared_ag_news))
-        patch.delenv("RNNCOURSE_QUICK", raising=False)  # nbgrader's own switch must work
-        run = grade_class(repo, ASSIGNMENT, base / "submitted", base / "out", workers=2,
-                          limits=LIMITS, progress=False, say=lambda line: None)
-    return base / "out", run, started
-
 
 @pytest.mark.parametrize("case", list(EXPECTED))
 def test_each_submission_gets_its_score_and_its_reason(graded, case):

@@ -29,7 +29,8 @@ from tests.grading.hostile import PATCHES, SUCCESS_WORDS, Targets, attacks, buil
 pytestmark = pytest.mark.nbgrader
 
 LIMITS = Limits(cell_seconds=45, notebook_seconds=400, memory_bytes=3 * 2**30)
-INNOCENT = ["solver", "untouched"]
+# Graded before the attacks, their results fingerprinted (cheap: no training).
+INNOCENT = ["untouched", "no-notebook"]
 # Graded after every hostile case (students are graded in name order).
 LATE = {"zz-solver": "solver", "zz-untouched": "untouched"}
 CAP = 10 * 2**20  # the README's promise for a graded notebook and a feedback page
@@ -125,7 +126,7 @@ def test_students_graded_after_the_attacks_get_their_own_scores(hostile):
     _, _, run, *_ = hostile
     scores = {r.student: r.total for r in run.results}
     assert scores["zz-solver"] == FULL and scores["zz-untouched"] == 0.0
-    assert scores["solver"] == FULL and scores["untouched"] == 0.0
+    assert scores["untouched"] == 0.0 and scores["no-notebook"] == 0.0
     assert all(r.sandboxed for r in run.results)
 
 

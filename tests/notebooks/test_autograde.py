@@ -149,8 +149,12 @@ def test_solutions_get_full_marks_in_parallel_grading(parallel_results, repo, le
     assert all(solver.scores[grade_id] == solver.max_scores[grade_id]
                for grade_id in solver.max_scores)
     assert not solver.flags and not solver.problems, solver
+    # The hidden tests ran: the instructor's graded notebook shows it, the student's page not.
+    graded = out / "autograded" / solver.student / lesson / f"{lesson}.ipynb"
     feedback = out / "feedback" / solver.student / lesson / f"{lesson}.html"
-    assert HIDDEN_TESTS_RAN[language] in feedback.read_text("utf-8")
+    assert HIDDEN_TESTS_RAN[language] in graded.read_text("utf-8")
+    assert HIDDEN_TESTS_RAN[language] not in feedback.read_text("utf-8")
+    assert "✓ passed" in feedback.read_text("utf-8")
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
