@@ -19,6 +19,7 @@ from rnncourse.errors import CourseError
 from rnncourse.grading.intake import Submission
 from rnncourse.grading.job import grade_job
 from rnncourse.grading.limits import Running
+from rnncourse.grading.sandbox import SandboxUnavailable
 from rnncourse.grading.worker import Graded, Limits, Result, Worker, summary_page
 
 #: How many times a Dask job may lose its worker before its submission is reported.
@@ -128,6 +129,8 @@ class DaskPool:
                     raise CourseError(f"{self.where[0].upper()}{self.where[1:]} went away "
                                       f"({reason}); what came back is kept, and running the "
                                       "same command again grades the rest.") from None
+                except SandboxUnavailable as error:  # fail closed, as on this machine
+                    raise SandboxUnavailable(f"A Dask worker cannot grade: {error}") from None
                 except Exception as error:  # the job's worker died too often, or a bug
                     yield self._lost(submission, error, max_scores, limits.sandbox)
         except BaseException:

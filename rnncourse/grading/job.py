@@ -9,6 +9,7 @@ so it travels with the jobs rather than through a shared filesystem.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import io
 import os
 import shutil
@@ -17,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 from rnncourse.grading.intake import Submission
+from rnncourse.grading.sandbox import check
 from rnncourse.grading.worker import Graded, Limits, Worker, template_notebook
 from rnncourse.release import CONFIG, SOURCE_DIR
 
@@ -42,6 +44,13 @@ def unpack_release(release: bytes, folder: Path) -> Path:
     return folder
 
 
+@functools.lru_cache(maxsize=1)
+def _sandbox_works_here(memory_bytes: int) -> str:
+    # Once per process: a Dask worker proves its own sandbox before its first job, so a
+    # worker without one fails closed (SandboxUnavailable) instead of grading unsandboxed.
+    return check(memory_bytes)
+
+
 def _threads_here(workers_here: int) -> int:
     """A fair share of this machine's cores for one job when ``workers_here`` run at once."""
     return max(1, len(os.sched_getaffinity(0)) // max(1, workers_here))
@@ -64,6 +73,8 @@ def grade_job(release: bytes, assignment: str, submission: Submission, limits: L
         pass
     if limits.threads is None:  # share the machine's cores among them
         limits = dataclasses.replace(limits, threads=_threads_here(workers_here))
+    if limits.sandbox:
+        _sandbox_works_here(limits.memory_bytes)
     with tempfile.TemporaryDirectory(prefix="rnncourse-job-") as scratch:
         template = unpack_release(release, Path(scratch) / "template")
         jobs = Path(tempfile.mkdtemp(prefix="rnncourse-"))  # short: it holds Unix sockets

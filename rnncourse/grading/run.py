@@ -89,7 +89,7 @@ def grade_class(root: Path, assignment: str, source: Path, out: Path, *, workers
                           f"{', '.join(known)}.")
     if workers < 1:
         raise CourseError(f"--workers must be at least 1, not {workers}.")
-    if limits.sandbox:
+    if limits.sandbox and scheduler in (None, "local"):  # Dask workers check their own
         try:
             check(limits.memory_bytes)
         except SandboxUnavailable as error:

@@ -36,9 +36,9 @@ def _free_port() -> int:
 class Cluster:
     """A `dask scheduler` and worker processes (no nanny: a killed worker stays dead)."""
 
-    def __init__(self, data: Path, workers: int = 2) -> None:
+    def __init__(self, data: Path, workers: int = 2, **env: str) -> None:
         self.env = {**nbgrader_env(), "RNNCOURSE_DATA": str(data),
-                    "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "2"}
+                    "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "2", **env}
         self.address = f"tcp://127.0.0.1:{_free_port()}"
         port = self.address.rsplit(":", 1)[1]
         self.scheduler = self._start("distributed.cli.dask_scheduler", "--host", "127.0.0.1",
@@ -88,8 +88,8 @@ class Cluster:
 
 
 @contextmanager
-def cluster(data: Path, workers: int = 2):
-    started = Cluster(data, workers)
+def cluster(data: Path, workers: int = 2, **env: str):
+    started = Cluster(data, workers, **env)
     try:
         yield started
     finally:
@@ -200,3 +200,19 @@ def test_an_unreachable_scheduler_is_one_sentence(repo, tmp_path):
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("rnncourse: Could not reach"), done.stderr
+
+
+def test_a_worker_without_a_sandbox_stops_the_run_in_one_sentence(repo, shared_ag_news,
+                                                                 tmp_path):
+    # The workers' PATH has this Python's scripts only: no bwrap there. The coordinator's
+    # own machine has one, so only the workers' check can refuse.
+    build(tmp_path / "submitted", ["untouched"])
+    with cluster(shared_ag_news, workers=1, PATH=str(Path(sys.executable).parent)) as dask:
+        done = subprocess.run(_grade_command(tmp_path / "submitted", tmp_path / "out",
+                                             "--scheduler", dask.address),
+                              cwd=repo, env={**dask.env, "PATH": nbgrader_env()["PATH"]},
+                              capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2
+    message = done.stderr.strip().splitlines()[-1]
+    assert message.startswith("rnncourse: A Dask worker cannot grade: bubblewrap"), done.stderr
+    assert not read_ledger(tmp_path / "out")
