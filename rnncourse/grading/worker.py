@@ -209,9 +209,10 @@ class Worker:
                 error).__name__
             return self._finish(self._failed(
                 submission, f"The notebook could not be read ({reason}).", started))
-        if source_bytes(notebook) > MAX_SOURCE_BYTES:
+        text_bytes = source_bytes(notebook)
+        if text_bytes > MAX_SOURCE_BYTES:
             return self._finish(self._failed(
-                submission, f"The notebook's cells hold {source_bytes(notebook) / 2**20:.1f} MB "
+                submission, f"The notebook's cells hold {text_bytes / 2**20:.1f} MB "
                 f"of code and text, more than the {MAX_SOURCE_BYTES / 2**20:.0f} MB a lesson "
                 "can need, so it was not graded.", started))
         own = copy.deepcopy(notebook)
