@@ -136,6 +136,14 @@ def _run_part(part: str, lessons: list[str], quick: bool, described: dict,
         from benchmarks import grading
 
         return grading.run(ROOT, lessons, deadline=deadline, quick=quick, log=_log)
+    if part == "contention":
+        from benchmarks import contention
+
+        return contention.run(ROOT, quick=quick, log=_log)
+    if part == "busy-lessons":
+        from benchmarks import contention
+
+        return contention.run_lessons(ROOT, lessons, log=_log)
     from benchmarks import data
 
     return data.run(ROOT, quick=quick, log=_log)

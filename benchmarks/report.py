@@ -257,6 +257,56 @@ def _data(part: dict) -> list[str]:
     return lines + _table(["stage", "seconds"], rows)
 
 
+def _contention(part: dict) -> list[str]:
+    rounds = part.get("rounds", 1)
+    lines = [f"Each lesson's training step (batch 64) on {part['cpus']} CPUs: the median of "
+             f"{part['steps']} steps in each of {rounds} fresh process(es) per setting, after "
+             f"3 warm-up steps each, the two settings taking turns. *policy*: the "
+             "course's thread policy (`rnncourse.threads`); *default*: the framework's own "
+             "thread pools. Quiet: milliseconds per step; the other columns: that setting's "
+             "time divided by its own quiet time in this run, and the threads it used.", ""]
+    lines += [f"- *{name}*: {description}" for name, description in part["conditions"].items()
+              if name != "quiet"] + [""]
+    others = [name for name in part["conditions"] if name != "quiet"
+              and name not in part["skipped"]]
+    cells: dict[tuple, dict] = {}
+    for row in part["rows"]:
+        cells.setdefault((NAMES.get(row["framework"], row["framework"]), row["lesson"],
+                          row["setting"]), {})[row["condition"]] = row
+
+    def shown(row: dict | None, quiet: bool) -> str:
+        if row is None:
+            return "—"
+        if row["status"] != "ok":
+            return row["status"]
+        threads = f" ({row['threads']} thr.)" if row.get("threads") else ""
+        if quiet:
+            return f"{row['seconds'] * 1000:.1f}{threads}"
+        ratio = row.get("ratio_to_quiet")
+        return (f"{ratio:.2f}×{threads}" if ratio is not None else "—")
+
+    rows = [[framework, str(lesson), setting, shown(by.get("quiet"), True)]
+            + [shown(by.get(name), False) for name in others]
+            for (framework, lesson, setting), by in cells.items()]
+    lines += _table(["framework", "lesson", "threads", "quiet, ms", *others], rows)
+    for name, reason in part["skipped"].items():
+        lines += ["", f"Not measured: *{name}*: {reason}."]
+    return lines
+
+
+def _busy_lessons(part: dict) -> list[str]:
+    lines = [f"Each solution notebook executed top to bottom at its default settings (as in "
+             f"part 1), first on a quiet machine, then at once beside {part['busy_processes']} "
+             f"busy process(es); the device column is what the lesson printed.", ""]
+    rows = []
+    for row in part["notebooks"]:
+        quiet, busy = row["quiet"], row["busy"]
+        rows.append([row["lesson"], _f(quiet["seconds"], 0), str(quiet["device"]),
+                     _f(busy["seconds"], 0), str(busy["device"]), f"{row['ratio']:.2f}×"])
+    return lines + _table(["lesson", "quiet, s", "quiet device", "busy, s", "busy device",
+                           "busy / quiet"], rows)
+
+
 def markdown(results: dict) -> str:
     """The readable table of a results dictionary."""
     machine = results["machine"]
@@ -267,7 +317,9 @@ def markdown(results: dict) -> str:
     sections = {"lessons": ("1. Lesson runs", _lessons),
                 "layers": ("2. From scratch versus built in",
                            lambda part: _layers(part, bool(machine["gpu"]))),
-                "grading": ("3. Grading", _grading), "data": ("4. Data", _data)}
+                "grading": ("3. Grading", _grading), "data": ("4. Data", _data),
+                "contention": ("5. Busy and restricted CPUs", _contention),
+                "busy-lessons": ("6. Lessons beside busy processes", _busy_lessons)}
     for part, (title, render) in sections.items():
         if part in results["parts"]:
             lines += ["", f"## {title}", ""]

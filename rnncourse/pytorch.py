@@ -16,6 +16,7 @@ from tqdm.auto import tqdm
 from rnncourse.data.batches import batch_index_plan
 from rnncourse.data.encoded import EncodedSplit
 from rnncourse.speed import SpeedComparison, compare
+from rnncourse.threads import policy
 from rnncourse.training import (
     EpochMeter,
     History,
@@ -34,7 +35,7 @@ def pick_device(verbose: bool = True) -> torch.device:
         description = f"cuda ({torch.cuda.get_device_name(0)})"
     else:
         device = torch.device("cpu")
-        description = f"cpu ({torch.get_num_threads()} threads)"
+        description = policy().describe()
     if verbose and description not in _announced:
         _announced.add(description)
         print(device_line(f"PyTorch {torch.__version__}", description))
@@ -180,7 +181,9 @@ def train(
         model.train()
         bar = tqdm(train_loader, desc=epoch_description(epoch, epochs), unit="batch",
                    disable=not progress, leave=True)
+        threads = policy()
         for ids, labels in bar:
+            threads.adapt()  # fewer threads while a neighbour keeps a CPU busy
             ids, labels = ids.to(device), labels.to(device)
             logits = model(ids)
             loss = nn.functional.cross_entropy(logits, labels)

@@ -14,6 +14,7 @@ from tqdm.auto import tqdm
 from rnncourse.data.encoded import EncodedSplit
 from rnncourse.quiet import native_stderr_silenced
 from rnncourse.speed import SpeedComparison, compare
+from rnncourse.threads import policy, tensorflow_threads
 from rnncourse.training import (
     EpochMeter,
     History,
@@ -27,6 +28,8 @@ with native_stderr_silenced():  # the rest of its start-up notices go straight t
     import keras
     import tensorflow as tf
 
+# TensorFlow fixes its thread pools when it runs its first op: give it the policy's now.
+_threads = tensorflow_threads(tf)
 #: Batches are padded to a multiple of this, so tf.function compiles only a few shapes.
 PAD_MULTIPLE = 16
 _announced: set[str] = set()
@@ -54,7 +57,7 @@ def pick_device(verbose: bool = True) -> str:
         details = tf.config.experimental.get_device_details(gpus[0])
         device, description = "/GPU:0", f"GPU:0 ({details.get('device_name', 'GPU')})"
     else:
-        device, description = "/CPU:0", "CPU"
+        device, description = "/CPU:0", policy().describe()
     if verbose and description not in _announced:
         _announced.add(description)
         print(device_line(f"TensorFlow {tf.__version__} (Keras {keras.__version__})",

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import io
-import os
 import shutil
 import tarfile
 import tempfile
@@ -21,6 +20,7 @@ from rnncourse.grading.intake import Submission
 from rnncourse.grading.sandbox import check
 from rnncourse.grading.worker import Graded, Limits, Worker, template_notebook
 from rnncourse.release import CONFIG, SOURCE_DIR
+from rnncourse.threads import threads_per_process
 
 
 def pack_release(template: Path, assignment: str) -> bytes:
@@ -51,11 +51,6 @@ def _sandbox_works_here(memory_bytes: int) -> str:
     return check(memory_bytes)
 
 
-def _threads_here(workers_here: int) -> int:
-    """A fair share of this machine's cores for one job when ``workers_here`` run at once."""
-    return max(1, len(os.sched_getaffinity(0)) // max(1, workers_here))
-
-
 def grade_job(release: bytes, assignment: str, submission: Submission, limits: Limits,
               worker_name: str = "") -> Graded:
     """Grade ``submission`` in a private scratch course made from ``release``.
@@ -71,8 +66,8 @@ def grade_job(release: bytes, assignment: str, submission: Submission, limits: L
         workers_here, name = worker.state.nthreads, name or worker.address
     except (ImportError, ValueError):
         pass
-    if limits.threads is None:  # share the machine's cores among them
-        limits = dataclasses.replace(limits, threads=_threads_here(workers_here))
+    if limits.threads is None:  # share this worker's CPUs among the jobs it runs at once
+        limits = dataclasses.replace(limits, threads=threads_per_process(workers_here))
     if limits.sandbox:
         _sandbox_works_here(limits.memory_bytes)
     with tempfile.TemporaryDirectory(prefix="rnncourse-job-") as scratch:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import fcntl
-import os
 import shutil
 import tempfile
 import time
@@ -34,6 +33,7 @@ from rnncourse.grading.report import record_in_gradebook, summary, write_csv
 from rnncourse.grading.sandbox import SandboxUnavailable, check
 from rnncourse.grading.worker import Limits, Result, max_scores, template_notebook
 from rnncourse.release import generate_into, list_assignments
+from rnncourse.threads import threads_per_process
 
 
 @dataclass
@@ -125,10 +125,9 @@ def grade_class(root: Path, assignment: str, source: Path, out: Path, *, workers
             say(f"Resuming: {skipped} submission(s) already graded in {out}, "
                 f"{len(todo)} to grade.")
         if scheduler in (None, "local") and limits.threads is None:
-            # This machine's cores, shared by the notebooks graded here at once.
-            cores = len(os.sched_getaffinity(0))
-            share = min(workers, max(1, len(todo)))
-            limits = dataclasses.replace(limits, threads=max(1, cores // share))
+            # The CPUs this process may use, shared by the notebooks graded here at once.
+            share = threads_per_process(min(workers, max(1, len(todo))))
+            limits = dataclasses.replace(limits, threads=share)
         if isinstance(pool, DaskPool):
             where = f"Dask ({pool.where})"
             graded_jobs = pool.run(todo, pack_release(template, assignment), scores, limits)

@@ -41,6 +41,7 @@ from rnncourse.grading.intake import Submission
 from rnncourse.grading.limits import Outcome, Running, run_limited
 from rnncourse.grading.sandbox import KERNEL_NAME, Policy, python_folders, write_kernel_spec
 from rnncourse.release import CONFIG, SOURCE_DIR, nbgrader_env
+from rnncourse.threads import ENV as THREADS_ENV
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,7 @@ class Worker:
                          "TF_NUM_INTRAOP_THREADS"):
                 env[name] = threads
             env["TF_NUM_INTEROP_THREADS"] = "1"
+            env[THREADS_ENV] = threads  # the course's thread policy in the kernel
         return run_limited(command, cwd=self.folder / CONFIG.parent, env=env,
                            seconds=seconds, memory_bytes=self.limits.memory_bytes,
                            running=self.running, watch=watch,
