@@ -29,7 +29,7 @@ with native_stderr_silenced():  # the rest of its start-up notices go straight t
     import tensorflow as tf
 
 # TensorFlow fixes its thread pools when it runs its first op: give it the policy's now.
-_threads = tensorflow_threads(tf)
+tensorflow_threads(tf)
 #: Batches are padded to a multiple of this, so tf.function compiles only a few shapes.
 PAD_MULTIPLE = 16
 _announced: set[str] = set()
