@@ -22,9 +22,9 @@ from tests.grading.corpus import ASSIGNMENT, build
 
 pytestmark = pytest.mark.nbgrader
 
-# Cases of the local pool's corpus that Dask grades again; their verdicts must be equal. A
-# cell past its time limit is graded on Dask by the two tests below (the "sleeps" case).
-SAME_AS_LOCAL = ["solver", "untouched", "memory-hog", "edited-test"]
+# Cases of the local pool's corpus that Dask grades again; their verdicts must be equal. The
+# "sleeps" case (a cell still running when a worker dies) is graded by the tests below.
+SAME_AS_LOCAL = ["solver", "untouched", "endless-loop", "memory-hog", "edited-test"]
 
 
 def _free_port() -> int:
@@ -146,6 +146,58 @@ def test_a_killed_worker_s_job_is_graded_elsewhere_exactly_once(repo, shared_ag_
     results = read_ledger(tmp_path / "out")
     assert set(results) == set(cases)
     assert all(r.worker != victim and r.status != "error" for r in results.values())
+
+
+def test_a_job_whose_workers_keep_dying_is_reported_after_its_last_attempt(
+        repo, shared_ag_news, tmp_path):
+    # allowed-failures 2: three workers die with the same job, then it is given up.
+    build(tmp_path / "submitted", ["sleeps"])
+    with cluster(shared_ag_news, workers=3) as dask:
+        grading = subprocess.Popen(_grade_command(tmp_path / "submitted", tmp_path / "out",
+                                                  "--scheduler", dask.address),
+                                   cwd=repo, env=dask.env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        victims: list[str] = []
+        while len(victims) < 3 and grading.poll() is None:  # each time the job runs again
+            victim = dask.busy_worker()
+            if victim is not None and victim not in victims:
+                dask.kill_worker(victim)
+                victims.append(victim)
+            time.sleep(0.05)
+        stdout, stderr = grading.communicate(timeout=300)
+    assert len(victims) == 3, stderr[-2000:]
+    assert grading.returncode == 0, stderr[-2000:]
+    (line,) = (tmp_path / "out" / FILE_NAME).read_text().splitlines()
+    result = read_ledger(tmp_path / "out")["sleeps"]
+    assert (result.status, result.total) == ("error", 0.0)
+    assert result.problems == ["Not graded: the Dask workers grading it died; running the same "
+                               "command again grades it again."]
+    assert "sleeps" in stdout  # the summary names the student whose grading failed
+
+
+def test_ctrl_c_keeps_what_came_back_and_cancels_the_rest(repo, shared_ag_news, tmp_path):
+    # One worker takes the jobs in name order; the last sleeps until its cell is
+    # interrupted, so it still runs when the interrupt comes.
+    build(tmp_path / "submitted", ["corrupt-json", "empty-file", "no-notebook", "sleeps"])
+    out = tmp_path / "out"
+    with cluster(shared_ag_news, workers=1) as dask:
+        grading = subprocess.Popen(_grade_command(tmp_path / "submitted", out,
+                                                  "--scheduler", dask.address),
+                                   cwd=repo, env=dask.env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        while len(read_ledger(out)) < 3 and grading.poll() is None:
+            time.sleep(0.1)
+        while dask.busy_worker() is None and grading.poll() is None:  # "sleeps" started
+            time.sleep(0.05)
+        grading.send_signal(signal.SIGINT)
+        _, stderr = grading.communicate(timeout=120)
+        assert grading.returncode == 2, stderr[-2000:]
+        assert "Interrupted: 3 of 4 submissions are graded" in stderr
+        assert set(read_ledger(out)) == {"corrupt-json", "empty-file", "no-notebook"}
+        deadline = time.monotonic() + 60
+        while dask.busy_worker() is not None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert dask.busy_worker() is None  # the scheduler dropped the cancelled job
 
 
 def test_a_lost_scheduler_stops_the_run_in_one_sentence_and_a_rerun_finishes(
