@@ -144,6 +144,10 @@ def _run_part(part: str, lessons: list[str], quick: bool, described: dict,
         from benchmarks import contention
 
         return contention.run_lessons(ROOT, lessons, log=_log)
+    if part == "thread-settings":
+        from benchmarks import contention
+
+        return contention.run_settings(ROOT, quick=quick, log=_log)
     from benchmarks import data
 
     return data.run(ROOT, quick=quick, log=_log)

@@ -14,6 +14,7 @@ The busy processes are started and stopped here, and each also ends itself after
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import statistics
@@ -26,7 +27,6 @@ from pathlib import Path
 from benchmarks.contention_step import SIZES
 
 FRAMEWORKS = ("pytorch", "tensorflow")
-SETTINGS = ("policy", "default")
 BUSY_LIMIT_SECONDS = 3600
 STEP_TIMEOUT_SECONDS = 300
 #: Fresh processes per setting and condition: a single one is at the mercy of the moment.
@@ -100,12 +100,27 @@ class QuotaGroup:
             self.folder = None
 
 
-def _step(root: Path, framework: str, lesson: int, setting: str, steps: int,
-          preexec: Callable[[], None] | None) -> dict:
+@dataclasses.dataclass(frozen=True)
+class Setting:
+    """How a step's process sets its threads: ``threads`` for the step, ``env`` added."""
+
+    name: str
+    threads: str
+    env: tuple[tuple[str, str], ...] = ()
+
+
+#: The two settings every condition of part 5 compares.
+POLICY_AND_DEFAULT = (Setting("policy", "policy"), Setting("default", "default"))
+
+
+def _step(root: Path, framework: str, lesson: int, setting: Setting, steps: int,
+          preexec: Callable[[], None] | None, tokens: int | None = None) -> dict:
     env = {name: value for name, value in os.environ.items() if name not in _THREAD_VARIABLES}
-    env["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    env.update({"TF_CPP_MIN_LOG_LEVEL": "2", **dict(setting.env)})
     command = [sys.executable, "-m", "benchmarks.contention_step", "--framework", framework,
-               "--lesson", str(lesson), "--threads", setting, "--steps", str(steps)]
+               "--lesson", str(lesson), "--threads", setting.threads, "--steps", str(steps)]
+    if tokens is not None:
+        command += ["--tokens", str(tokens)]
     try:
         done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True,
                               timeout=STEP_TIMEOUT_SECONDS, preexec_fn=preexec)
@@ -120,28 +135,32 @@ def _step(root: Path, framework: str, lesson: int, setting: str, steps: int,
 
 def _rounds(root: Path, framework: str, lesson: int, steps: int, rounds: int,
             preexec: Callable[[], None] | None, condition: str,
-            log: Callable[[str], None]) -> dict[str, dict]:
+            log: Callable[[str], None], settings: tuple[Setting, ...] = POLICY_AND_DEFAULT,
+            tokens: int | None = None) -> dict[str, dict]:
     """Per setting: ``rounds`` fresh processes of ``steps`` steps, the settings taking turns;
-    the median over all of a setting's steps."""
-    times: dict[str, list[float]] = {setting: [] for setting in SETTINGS}
-    threads: dict[str, list[int]] = {setting: [] for setting in SETTINGS}
+    the median over all of a setting's steps, and each process's median and threads."""
+    times: dict[str, list[float]] = {setting.name: [] for setting in settings}
+    medians: dict[str, list[float]] = {setting.name: [] for setting in settings}
+    threads: dict[str, list[int]] = {setting.name: [] for setting in settings}
     failed: dict[str, dict] = {}
     for round_number in range(1, rounds + 1):
-        for setting in SETTINGS:
-            if setting in failed:
+        for setting in settings:
+            if setting.name in failed:
                 continue
-            log(f"contention: {condition}, lesson {lesson}, {framework}, {setting} "
+            log(f"contention: {condition}, lesson {lesson}, {framework}, {setting.name} "
                 f"(round {round_number} of {rounds})")
-            done = _step(root, framework, lesson, setting, steps, preexec)
+            done = _step(root, framework, lesson, setting, steps, preexec, tokens)
             if done["status"] != "ok":
-                failed[setting] = done
+                failed[setting.name] = done
                 continue
-            times[setting] += done["times"]
-            threads[setting].append(done["threads"])
-    return {setting: failed.get(setting) or {
-        "status": "ok", "seconds": statistics.median(times[setting]),
-        "steps": len(times[setting]), "threads": max(threads[setting])}
-        for setting in SETTINGS}
+            times[setting.name] += done["times"]
+            medians[setting.name].append(done["seconds"])
+            threads[setting.name].append(done["threads"])
+    return {setting.name: failed.get(setting.name) or {
+        "status": "ok", "seconds": statistics.median(times[setting.name]),
+        "process_medians": medians[setting.name], "process_threads": threads[setting.name],
+        "steps": len(times[setting.name]), "threads": max(threads[setting.name])}
+        for setting in settings}
 
 
 def run(root: Path, *, quick: bool, log: Callable[[str], None] = print) -> dict:
@@ -201,6 +220,43 @@ def run(root: Path, *, quick: bool, log: Callable[[str], None] = print) -> dict:
                          f"{row['framework']}, {row['setting']}: {row['status']}"
                          for row in rows if row["status"] != "ok"
                          and not row["status"].startswith("over")]}
+
+
+#: Part 7's step: Lesson 2's built-in LSTM at 48 tokens (batch 64, hidden 64, Adam), the
+#: step of the measurements that opened the thread-policy work.
+SETTINGS_LESSON, SETTINGS_TOKENS = 2, 48
+#: Fresh processes per setting and condition in part 7.
+SETTINGS_ROUNDS = 5
+#: The ways of setting threads that part 7 compares.
+THREAD_SETTINGS = (Setting("1 thread", "1"), Setting("default", "default"),
+                   Setting("default, passive wait", "default", (("OMP_WAIT_POLICY", "PASSIVE"),)),
+                   Setting("policy", "policy"))
+
+
+def run_settings(root: Path, *, quick: bool, log: Callable[[str], None] = print) -> dict:
+    """Part 7: one LSTM step with each of :data:`THREAD_SETTINGS`, quiet and busy.
+
+    Busy means one busy process per CPU but one (one on a single CPU). Every setting takes
+    its turn in each round, so all of them meet the same moments of the machine.
+    """
+    busy = max(1, len(os.sched_getaffinity(0)) - 1)
+    frameworks = ("pytorch",) if quick else FRAMEWORKS
+    steps, rounds = (2, 1) if quick else (20, SETTINGS_ROUNDS)
+    settings = THREAD_SETTINGS[1::2] if quick else THREAD_SETTINGS  # default and policy
+    rows: list[dict] = []
+    for condition, count in (("quiet", 0), ("busy", busy)):
+        with neighbours(count):
+            for framework in frameworks:
+                measured = _rounds(root, framework, SETTINGS_LESSON, steps, rounds, None,
+                                   condition, log, settings, SETTINGS_TOKENS)
+                rows += [{**row, "condition": condition, "framework": framework,
+                          "setting": name} for name, row in measured.items()]
+    return {"quick": quick, "cpus": len(os.sched_getaffinity(0)), "busy_processes": busy,
+            "steps": steps, "rounds": rounds, "lesson": SETTINGS_LESSON,
+            "tokens": SETTINGS_TOKENS, "rows": rows,
+            "problems": [f"thread-settings: {row['condition']}, {row['framework']}, "
+                         f"{row['setting']}: {row['status']}" for row in rows
+                         if row["status"] != "ok" and not row["status"].startswith("over")]}
 
 
 #: The lessons the busy-lessons part runs, unless --lessons names none of them.

@@ -8,7 +8,8 @@ The models are each lesson's AG News model at the lesson's sizes (batch 64, embe
 Lesson 1 the solution's own RNN layer (hidden 128, 48 tokens), Lesson 2 the built-in LSTM
 (hidden 64, 64 tokens), Lesson 3 the 2-layer bidirectional LSTM (hidden 64, 64 tokens).
 ``--threads policy`` lets the course's thread policy choose (and, in PyTorch, adapt at every
-step as :func:`rnncourse.pytorch.train` does); ``default`` leaves the frameworks' own.
+step as :func:`rnncourse.pytorch.train` does); ``default`` leaves the frameworks' own; a
+number fixes the framework's threads. ``--tokens`` changes the text length.
 """
 
 from __future__ import annotations
@@ -27,11 +28,12 @@ SIZES = {1: (48, 128), 2: (64, 64), 3: (64, 64)}
 WARMUP = 3
 
 
-def _torch_step(lesson: int, adapt: Callable[[], int]) -> tuple[Callable[[], None], Callable]:
+def _torch_step(lesson: int, tokens: int, adapt: Callable[[], int]
+                ) -> tuple[Callable[[], None], Callable]:
     import torch
     from torch import nn
 
-    steps, hidden = SIZES[lesson]
+    hidden = SIZES[lesson][1]
     if lesson == 1:
         from benchmarks.solutions import load_exercise
 
@@ -45,7 +47,7 @@ def _torch_step(lesson: int, adapt: Callable[[], int]) -> tuple[Callable[[], Non
     modules = nn.ModuleList([embedding, recurrent, output])
     optimizer = torch.optim.Adam(modules.parameters(), lr=1e-3)
     generator = torch.Generator().manual_seed(0)
-    ids = torch.randint(1, VOCAB, (BATCH, steps), generator=generator)
+    ids = torch.randint(1, VOCAB, (BATCH, tokens), generator=generator)
     labels = torch.randint(0, CLASSES, (BATCH,), generator=generator)
 
     def step() -> None:
@@ -61,12 +63,12 @@ def _torch_step(lesson: int, adapt: Callable[[], int]) -> tuple[Callable[[], Non
     return step, torch.get_num_threads
 
 
-def _tensorflow_step(lesson: int, adapt: Callable[[], int]) -> tuple[Callable[[], None],
-                                                                      Callable]:
+def _tensorflow_step(lesson: int, tokens: int, adapt: Callable[[], int]
+                     ) -> tuple[Callable[[], None], Callable]:
     import keras
     import tensorflow as tf
 
-    steps, hidden = SIZES[lesson]
+    hidden = SIZES[lesson][1]
     if lesson == 1:
         from benchmarks.solutions import load_exercise
 
@@ -81,7 +83,7 @@ def _tensorflow_step(lesson: int, adapt: Callable[[], int]) -> tuple[Callable[[]
     optimizer = keras.optimizers.Adam(learning_rate=1e-3, global_clipnorm=1.0)
     loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     generator = tf.random.Generator.from_seed(0)
-    ids = generator.uniform((BATCH, steps), 1, VOCAB, dtype=tf.int64)
+    ids = generator.uniform((BATCH, tokens), 1, VOCAB, dtype=tf.int64)
     labels = generator.uniform((BATCH,), 0, CLASSES, dtype=tf.int64)
     variables: list = []
 
@@ -112,9 +114,29 @@ def _tensorflow_step(lesson: int, adapt: Callable[[], int]) -> tuple[Callable[[]
     return step, lambda: tf.config.threading.get_intra_op_parallelism_threads()
 
 
-def measure(framework: str, lesson: int, threads: str, steps: int, seconds: float) -> dict:
-    """Median seconds per step after :data:`WARMUP` steps; stops early after ``seconds``."""
+def _fix_threads(framework: str, threads: int) -> None:
+    if framework == "pytorch":
+        import torch
+
+        torch.set_num_threads(threads)
+    else:
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+
+
+def measure(framework: str, lesson: int, threads: str, steps: int, seconds: float,
+            tokens: int | None = None) -> dict:
+    """Median seconds per step after :data:`WARMUP` steps; stops early after ``seconds``.
+
+    ``threads`` is ``policy``, ``default`` or a number of threads; ``tokens`` overrides the
+    lesson's text length.
+    """
     adapt: Callable[[], int] = lambda: 0  # noqa: E731
+    length = tokens or SIZES[lesson][0]
+    if threads.isdigit():
+        _fix_threads(framework, int(threads))
     if threads == "policy":  # as a lesson does: the course's module for its framework
         if framework == "pytorch":
             import rnncourse.pytorch  # noqa: F401
@@ -124,9 +146,9 @@ def measure(framework: str, lesson: int, threads: str, steps: int, seconds: floa
 
         adapt = policy().adapt
     if framework == "pytorch":
-        step, used = _torch_step(lesson, adapt)
+        step, used = _torch_step(lesson, length, adapt)
     else:
-        step, used = _tensorflow_step(lesson, adapt)
+        step, used = _tensorflow_step(lesson, length, adapt)
     for _ in range(WARMUP):
         step()
     times: list[float] = []
@@ -143,12 +165,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--framework", choices=("pytorch", "tensorflow"), required=True)
     parser.add_argument("--lesson", type=int, choices=sorted(SIZES), required=True)
-    parser.add_argument("--threads", choices=("policy", "default"), required=True)
+    parser.add_argument("--threads", required=True,
+                        help="policy, default, or a number of threads")
+    parser.add_argument("--tokens", type=int, help="text length (default: the lesson's)")
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=15.0)
     args = parser.parse_args()
+    if args.threads not in ("policy", "default") and not args.threads.isdigit():
+        parser.error(f"--threads must be policy, default or a number, not {args.threads!r}")
     print(json.dumps(measure(args.framework, args.lesson, args.threads, args.steps,
-                             args.seconds)), flush=True)
+                             args.seconds, args.tokens)), flush=True)
 
 
 if __name__ == "__main__":

@@ -307,6 +307,41 @@ def _busy_lessons(part: dict) -> list[str]:
                            "busy / quiet"], rows)
 
 
+def _thread_settings(part: dict) -> list[str]:
+    lines = [f"One training step of the built-in LSTM (batch 64, {part['tokens']} tokens, hidden "
+             f"64, Adam) on {part['cpus']} CPUs: the median of {part['steps']} steps in each of "
+             f"{part['rounds']} fresh process(es) per setting, the settings taking turns; "
+             f"busy: beside {part['busy_processes']} busy process(es). *default*: the "
+             "framework's own thread pools; *passive wait*: `OMP_WAIT_POLICY=PASSIVE`; "
+             "*policy*: the course's thread policy (`rnncourse.threads`). The last column "
+             "compares each quiet time with the default's.", ""]
+    cells: dict[tuple, dict] = {}
+    for row in part["rows"]:
+        cells.setdefault((NAMES.get(row["framework"], row["framework"]), row["setting"]),
+                         {})[row["condition"]] = row
+    rows = []
+    for (framework, setting), by in cells.items():
+        quiet, busy = by.get("quiet", {}), by.get("busy", {})
+        default = cells.get((framework, "default"), {}).get("quiet", {})
+
+        def ms(row: dict) -> str:
+            if not row:
+                return "—"
+            if row["status"] != "ok":
+                return row["status"]
+            threads = f" ({row['threads']} thr.)" if row.get("threads") else ""
+            return f"{row['seconds'] * 1000:.1f}{threads}"
+
+        def ratio(top: dict, bottom: dict) -> str:
+            return ("—" if top.get("status") != "ok" or bottom.get("status") != "ok"
+                    else f"{top['seconds'] / bottom['seconds']:.2f}×")
+
+        rows.append([framework, setting, ms(quiet), ms(busy), ratio(busy, quiet),
+                     ratio(quiet, default)])
+    return lines + _table(["framework", "threads", "quiet, ms", "busy, ms", "busy / quiet",
+                           "quiet / default's quiet"], rows)
+
+
 def markdown(results: dict) -> str:
     """The readable table of a results dictionary."""
     machine = results["machine"]
@@ -319,7 +354,8 @@ def markdown(results: dict) -> str:
                            lambda part: _layers(part, bool(machine["gpu"]))),
                 "grading": ("3. Grading", _grading), "data": ("4. Data", _data),
                 "contention": ("5. Busy and restricted CPUs", _contention),
-                "busy-lessons": ("6. Lessons beside busy processes", _busy_lessons)}
+                "busy-lessons": ("6. Lessons beside busy processes", _busy_lessons),
+                "thread-settings": ("7. Ways of setting threads", _thread_settings)}
     for part, (title, render) in sections.items():
         if part in results["parts"]:
             lines += ["", f"## {title}", ""]

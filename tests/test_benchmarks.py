@@ -22,7 +22,8 @@ from rnncourse.release import list_assignments
 
 @pytest.fixture(scope="module")
 def quick_run(repo, shared_ag_news, tmp_path_factory):
-    """``python -m benchmarks --quick`` as CI runs it: layers, one autograde, data, contention."""
+    """``python -m benchmarks --quick`` as CI runs it: layers, one autograde, data, contention,
+    thread settings."""
     out = tmp_path_factory.mktemp("benchmarks") / "results"
     env = {**os.environ, "RNNCOURSE_DATA": str(shared_ag_news)}
     done = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--out", str(out)],
@@ -38,7 +39,7 @@ def test_quick_run_writes_json_and_markdown_that_name_the_machine(quick_run):
     md_file = json_file.with_suffix(".md")
     results = json.loads(json_file.read_text())
     assert results["quick"] is True and results["parts"] == ["layers", "grading", "data",
-                                                               "contention"]
+                                                               "contention", "thread-settings"]
     assert results["problems"] == []
     machine = results["machine"]
     assert json_file.stem == machine["device_kind"]
@@ -47,7 +48,7 @@ def test_quick_run_writes_json_and_markdown_that_name_the_machine(quick_run):
     markdown = md_file.read_text()
     assert markdown.startswith(MARKER + "\n")
     for text in ("## 2. From scratch versus built in", "## 3. Grading", "## 4. Data",
-                 "## 5. Busy and restricted CPUs",
+                 "## 5. Busy and restricted CPUs", "## 7. Ways of setting threads",
                  machine["versions"]["torch"], machine["date"], machine["device_kind"]):
         assert text in markdown
     assert done.stdout.rstrip().endswith(markdown.rstrip())  # the table is printed last
@@ -69,6 +70,25 @@ def test_quick_run_times_a_step_quiet_and_beside_busy_processes(quick_run):
     # (other load on the machine could only lower the count further).
     assert rows[(busy, "policy")]["threads"] <= max(1, cpus - (cpus - 1 if cpus > 1 else 1))
     assert rows[("quiet", "default")]["threads"] >= 1
+
+
+@pytest.mark.nbgrader
+def test_quick_run_compares_the_policy_with_the_default_quiet_and_busy(quick_run):
+    _, out = quick_run
+    (json_file,) = out.glob("*.json")
+    part = json.loads(json_file.read_text())["thread-settings"]
+    rows = {(row["condition"], row["setting"]): row for row in part["rows"]}
+    assert set(rows) == {(condition, setting) for condition in ("quiet", "busy")
+                         for setting in ("default", "policy")}
+    assert all(row["status"] == "ok" and row["seconds"] > 0 and len(row["process_medians"]) == 1
+               for row in rows.values())
+    assert rows[("busy", "policy")]["threads"] <= max(1, part["cpus"] - part["busy_processes"])
+    markdown = json_file.with_suffix(".md").read_text()
+    section = markdown.split("## 7. Ways of setting threads")[1]
+    lines = {line.split(" | ")[1]: line for line in section.splitlines()
+             if line.startswith("| PyTorch | ")}
+    assert set(lines) == {"default", "policy"}
+    assert lines["default"].endswith("| 1.00× |")  # the default's quiet time over itself
 
 
 @pytest.mark.nbgrader
@@ -197,13 +217,13 @@ def test_update_replaces_only_the_parts_it_runs(quick_run, tmp_path, shared_ag_n
     assert main(["--quick", "--parts", "data", "--update", "--out", str(copy)]) == 0
     after = json.loads(json_path.read_text())
     # the harness's order, all kept
-    assert after["parts"] == ["layers", "grading", "data", "contention"]
+    assert after["parts"] == ["layers", "grading", "data", "contention", "thread-settings"]
     assert after["layers"]["frameworks"][0]["marker"] == "kept from the first run"
     assert after["grading"] == before["grading"]
     assert after["data"]["measured"]["date"] == after["machine"]["date"]
     assert after["layers"]["measured"] == before["layers"]["measured"]
     text = json_path.with_suffix(".md").read_text()
-    assert text.count("Measured ") == 4 and "## 2. From scratch" in text
+    assert text.count("Measured ") == 5 and "## 2. From scratch" in text  # one per part
 
 
 @pytest.mark.parametrize(("change", "says"), [
