@@ -6,6 +6,12 @@ from __future__ import annotations
 class CourseError(Exception):
     """Base class: something the user can fix, explained in one sentence."""
 
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows: the sentence, without the library's frames."""
+        from rnncourse.tracebacks import render
+
+        return render(self)
+
 
 class DataError(CourseError):
     """A data file is missing, corrupt or cannot be downloaded."""
@@ -13,3 +19,10 @@ class DataError(CourseError):
 
 class CheckFailed(AssertionError):
     """A student's implementation differs from the reference; the message says how."""
+
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows: the sentence, after the student's own frames if their code
+        raised the error the check reports."""
+        from rnncourse.tracebacks import render
+
+        return render(self)

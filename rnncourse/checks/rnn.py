@@ -409,9 +409,12 @@ def with_precision_fallback(
 
 
 def check_accuracy(accuracy: float, minimum: float, what: str = N_("test accuracy")) -> None:
-    """Fail with one sentence when a trained model's accuracy is below ``minimum``."""
+    """Fail with one sentence when a trained model's accuracy is below ``minimum``; print one
+    line when it is not."""
     if not np.isfinite(accuracy) or accuracy < minimum:
         raise CheckFailed(_(
             "Your model's {what} is {accuracy:.4f}, below the {minimum:.2f} this exercise "
             "requires (4 classes: chance is 0.25); train it again or check the model."
         ).format(what=_(what), accuracy=accuracy, minimum=minimum))
+    print(_("✓ Your model's {what} is {accuracy:.4f}, at least the {minimum:.2f} this "
+            "exercise requires.").format(what=_(what), accuracy=accuracy, minimum=minimum))

@@ -220,8 +220,10 @@ def test_parameter_count_ok(count, ok):
 
 
 @pytest.mark.parametrize("accuracy", [0.8, 0.5, 1.0, np.float32(0.75)])
-def test_check_accuracy_passes_at_or_above_the_minimum(accuracy):
+def test_check_accuracy_passes_at_or_above_the_minimum_with_one_line(accuracy, capsys):
     neutral.check_accuracy(accuracy, 0.5)
+    assert capsys.readouterr().out == (f"✓ Your model's test accuracy is {accuracy:.4f}, at "
+                                       "least the 0.50 this exercise requires.\n")
 
 
 @pytest.mark.parametrize(
