@@ -95,17 +95,53 @@ class SpeedComparison:
         """Median milliseconds per forward-plus-backward call, per variant."""
         return {name: timing.seconds * 1000 for name, timing in self.timings.items()}
 
+    def within_noise(self, first: str, second: str) -> bool:
+        """Whether the two variants' times differ by less than the rounds' own scatter.
+
+        Each round timed both, so each round gives a ratio of their times; the difference is
+        real only when the middle half of those ratios lies on one side of 1.
+        """
+        ratios = sorted(a / b for a, b in zip(self.timings[first].samples,
+                                              self.timings[second].samples, strict=True)
+                        if b > 0)
+        if len(ratios) < 4:  # too few rounds to tell: rank them by their medians
+            return False
+        lower, _median, upper = statistics.quantiles(ratios, n=4, method="inclusive")
+        return lower <= 1.0 <= upper
+
+    def versus(self, first: str, second: str) -> str:
+        """One sentence: which of two variants is faster and by how much, or that it is noise."""
+        a, b = self.timings[first].seconds * 1000, self.timings[second].seconds * 1000
+        rounds = len(self.timings[first].samples)
+        if self.within_noise(first, second):
+            return _("{first} and {second} take the same time within this machine's noise "
+                     "({first_ms:.1f} and {second_ms:.1f} ms per call, medians of {rounds} "
+                     "rounds).").format(first=first, second=second, first_ms=a, second_ms=b,
+                                        rounds=rounds)
+        (fast, fast_ms), (slow, slow_ms) = sorted(((first, a), (second, b)),
+                                                  key=lambda pair: pair[1])
+        return _("{fast} is {ratio:.1f}× as fast as {slow} ({fast_ms:.1f} against "
+                 "{slow_ms:.1f} ms per call, medians of {rounds} rounds).").format(
+            fast=fast, slow=slow, ratio=slow_ms / fast_ms, fast_ms=fast_ms, slow_ms=slow_ms,
+            rounds=rounds)
+
     def table(self) -> str:
-        """A Markdown table: time per call, speed-up over the row above, and the first call."""
+        """A Markdown table: time per call, speed-up over the row above (or "within noise"),
+        and the first call."""
         header = [_("variant"), _("ms per call"), _("faster than the row above"),
                   _("first call, ms")]
         lines = ["| " + " | ".join(header) + " |", "|---|---:|---:|---:|"]
-        previous = None
+        previous: tuple[str, float] | None = None
         for name, timing in self.timings.items():
-            gain = "—" if previous is None else f"{previous / timing.seconds:.2f}×"
+            if previous is None:
+                gain = "—"
+            elif self.within_noise(previous[0], name):
+                gain = _("within noise")
+            else:
+                gain = f"{previous[1] / timing.seconds:.2f}×"
             lines.append(f"| {name} | {timing.seconds * 1000:.1f} | {gain} | "
                          f"{timing.first_call_seconds * 1000:.0f} |")
-            previous = timing.seconds
+            previous = (name, timing.seconds)
         for name, reason in self.skipped.items():
             lines.append(f"| {name} | — | {reason} | — |")
         return "\n".join(lines)

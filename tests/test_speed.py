@@ -50,6 +50,43 @@ def test_the_table_shows_each_row_s_gain_over_the_row_above_and_what_was_skipped
     assert comparison.milliseconds() == {"slow": 400.0, "fast": 100.0}
 
 
+def _comparison(**samples: list[float]) -> SpeedComparison:
+    import statistics
+
+    return SpeedComparison(
+        timings={name: Timing(statistics.median(times), times[0], times)
+                 for name, times in samples.items()},
+        differences=dict.fromkeys(samples, 0.0))
+
+
+def test_a_difference_inside_the_rounds_scatter_is_called_noise_not_ranked():
+    # Round by round the two swap places: medians 10.0 and 10.5 ms, but no real order.
+    noisy = _comparison(yours=[0.010, 0.012, 0.009, 0.0105, 0.011],
+                        builtin=[0.011, 0.010, 0.0105, 0.012, 0.009])
+    assert noisy.within_noise("yours", "builtin")
+    assert noisy.versus("yours", "builtin") == (
+        "yours and builtin take the same time within this machine's noise (10.5 and 10.5 ms "
+        "per call, medians of 5 rounds).")
+    assert noisy.table().splitlines()[3] == "| builtin | 10.5 | within noise | 11 |"
+
+
+def test_a_difference_every_round_agrees_on_is_ranked_whatever_the_order_given():
+    # One slow round (a busy moment) does not change the order the other rounds agree on.
+    clear = _comparison(yours=[0.030, 0.031, 0.029, 0.030, 0.002],
+                        builtin=[0.010, 0.011, 0.009, 0.010, 0.040])
+    assert not clear.within_noise("yours", "builtin")
+    expected = ("builtin is 3.0× as fast as yours (10.0 against 30.0 ms per call, medians "
+                "of 5 rounds).")
+    assert clear.versus("yours", "builtin") == clear.versus("builtin", "yours") == expected
+    assert clear.table().splitlines()[3] == "| builtin | 10.0 | 3.00× | 10 |"
+
+
+def test_too_few_rounds_to_judge_noise_fall_back_to_the_medians():
+    few = _comparison(a=[0.02, 0.01, 0.02], b=[0.01, 0.02, 0.01])
+    assert not few.within_noise("a", "b")
+    assert few.versus("a", "b").startswith("b is 2.0× as fast as a")
+
+
 class TestPyTorch:
     torch = pytest.importorskip("torch")
 
