@@ -21,7 +21,7 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 
 from rnncourse.errors import CourseError
-from rnncourse.i18n import on_language_change, resolve_language
+from rnncourse.i18n import N_, _, on_language_change, resolve_language
 from rnncourse.training import History
 
 #: The package and file of the Korean font.
@@ -79,11 +79,12 @@ on_language_change(use_language_font)
 
 
 def plot_history(
-    history: History | Mapping[str, History], title: str = "Training curves"
+    history: History | Mapping[str, History], title: str = N_("Training curves")
 ) -> Figure:
     """Loss and accuracy per epoch, training (solid) and test (dashed), side by side.
 
-    Pass one History, or a mapping ``{"model name": history}`` to compare runs.
+    Pass one History, or a mapping ``{"model name": history}`` to compare runs. The title and
+    the run names are shown translated when the notebook's language has them in the catalog.
     """
     runs = {"": history} if isinstance(history, History) else dict(history)
     if not runs or not all(isinstance(h, History) and h.epochs for h in runs.values()):
@@ -93,37 +94,42 @@ def plot_history(
     for index, (name, run) in enumerate(runs.items()):
         color = f"C{index}"
         epochs = run.column("epoch")
-        prefix = f"{name}, " if name else ""
+        prefix = f"{_(name)}, " if name else ""
         for ax, metric in ((ax_loss, "loss"), (ax_acc, "accuracy")):
             ax.plot(epochs, run.column(f"train_{metric}"), "-o", color=color,
-                    label=f"{prefix}train")
+                    label=prefix + _("train"))
             ax.plot(epochs, run.column(f"test_{metric}"), "--s", color=color,
-                    label=f"{prefix}test")
-    ax_loss.set(title="Loss (cross-entropy)", xlabel="epoch", ylabel="loss")
-    ax_acc.set(title="Accuracy", xlabel="epoch", ylabel="accuracy")
+                    label=prefix + _("test"))
+    ax_loss.set(title=_("Loss (cross-entropy)"), xlabel=_("epoch"), ylabel=_("loss"))
+    ax_acc.set(title=_("Accuracy"), xlabel=_("epoch"), ylabel=_("accuracy"))
     for ax in (ax_loss, ax_acc):
         ax.grid(alpha=0.3)
         ax.legend(fontsize="small", framealpha=0.7)  # several runs: keep the curves visible
         ax.xaxis.get_major_locator().set_params(integer=True)
-    fig.suptitle(title)
+    fig.suptitle(_(title))
     fig.tight_layout()
     return fig
 
 
 def plot_bars(values: Mapping[str, float], title: str, ylabel: str,
-              reference: float | None = None, reference_label: str = "chance") -> Figure:
-    """A labelled bar chart, e.g. test accuracy per model, with an optional reference line."""
+              reference: float | None = None, reference_label: str = N_("chance")) -> Figure:
+    """A labelled bar chart, e.g. test accuracy per model, with an optional reference line.
+
+    The texts (title, label, bar names) are shown translated when the notebook's language
+    has them in the catalog.
+    """
     if not values:
         raise ValueError("plot_bars needs at least one value.")
     use_language_font()
     fig, ax = plt.subplots(figsize=(6, 3.5))
     names = list(values)
-    bars = ax.bar(names, [values[n] for n in names], color=[f"C{i}" for i in range(len(names))])
+    bars = ax.bar([_(name) for name in names], [values[n] for n in names],
+                  color=[f"C{i}" for i in range(len(names))])
     ax.bar_label(bars, fmt="%.2f")
     ax.margins(y=0.12)  # room for the labels above the tallest bar
     if reference is not None:
-        ax.axhline(reference, color="gray", linestyle=":", label=reference_label)
+        ax.axhline(reference, color="gray", linestyle=":", label=_(reference_label))
         ax.legend()
-    ax.set(title=title, ylabel=ylabel)
+    ax.set(title=_(title), ylabel=_(ylabel))
     fig.tight_layout()
     return fig

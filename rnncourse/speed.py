@@ -116,9 +116,9 @@ class SpeedComparison:
         if self.within_noise(first, second):
             return _("{first} and {second} take the same time within this machine's noise "
                      "({first_ms:.1f} and {second_ms:.1f} ms per call, medians of {rounds} "
-                     "rounds).").format(first=first, second=second, first_ms=a, second_ms=b,
-                                        rounds=rounds)
-        (fast, fast_ms), (slow, slow_ms) = sorted(((first, a), (second, b)),
+                     "rounds).").format(first=_(first), second=_(second), first_ms=a,
+                                        second_ms=b, rounds=rounds)
+        (fast, fast_ms), (slow, slow_ms) = sorted(((_(first), a), (_(second), b)),
                                                   key=lambda pair: pair[1])
         return _("{fast} is {ratio:.1f}× as fast as {slow} ({fast_ms:.1f} against "
                  "{slow_ms:.1f} ms per call, medians of {rounds} rounds).").format(

@@ -17,6 +17,7 @@ from tqdm.auto import tqdm
 
 from rnncourse.data.encoded import EncodedSplit
 from rnncourse.data.memory import first_token_memory
+from rnncourse.i18n import N_, _
 from rnncourse.plots import use_language_font
 
 __all__ = [
@@ -172,7 +173,7 @@ def memory_table(results: Mapping[str, Mapping[int, float]]) -> str:
 
 def plot_memory_sweep(results: Mapping[str, Mapping[int, float]], *,
                       num_classes: int = MEMORY_CLASSES,
-                      title: str = "Remembering the first token") -> Figure:
+                      title: str = N_("Remembering the first token")) -> Figure:
     """Test accuracy against the number of distractors T, one line per kind, chance dotted."""
     _check_results(results, "plot_memory_sweep")
     check_at_least("num_classes", num_classes, 2)
@@ -181,9 +182,9 @@ def plot_memory_sweep(results: Mapping[str, Mapping[int, float]], *,
     for index, (kind, row) in enumerate(results.items()):
         lags = sorted(row)
         ax.plot(lags, [row[lag] for lag in lags], "-o", color=f"C{index}", label=kind)
-    ax.axhline(1 / num_classes, color="gray", linestyle=":", label="chance")
-    ax.set(title=title, xlabel="distractors between signal and end (T)",
-           ylabel="test accuracy", ylim=(0, 1.05))
+    ax.axhline(1 / num_classes, color="gray", linestyle=":", label=_("chance"))
+    ax.set(title=_(title), xlabel=_("distractors between signal and end (T)"),
+           ylabel=_("test accuracy"), ylim=(0, 1.05))
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
@@ -191,7 +192,7 @@ def plot_memory_sweep(results: Mapping[str, Mapping[int, float]], *,
 
 
 def plot_gradient_norms(norms_by_kind: Mapping[str, np.ndarray], *,
-                        title: str = "How far back the gradient reaches") -> Figure:
+                        title: str = N_("How far back the gradient reaches")) -> Figure:
     """Gradient norm against distance from the end of the sequence, on a log scale.
 
     ``norms_by_kind`` maps a name to the per-step norms of ``input_gradient_norms``
@@ -210,8 +211,8 @@ def plot_gradient_norms(norms_by_kind: Mapping[str, np.ndarray], *,
         shown = np.where(norms > 0, norms, np.nan)
         ax.plot(distance, shown, color=f"C{index}", label=kind)
     ax.set_yscale("log")
-    ax.set(title=title, xlabel="distance from the end of the sequence (steps)",
-           ylabel="gradient norm of the loss w.r.t. the input")
+    ax.set(title=_(title), xlabel=_("distance from the end of the sequence (steps)"),
+           ylabel=_("gradient norm of the loss w.r.t. the input"))
     ax.grid(alpha=0.3, which="both")
     ax.legend()
     fig.tight_layout()

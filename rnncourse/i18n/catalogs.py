@@ -157,8 +157,41 @@ def extract_template(root: Path, lesson: str) -> polib.POFile:
     return template
 
 
+#: Keyword arguments of the library's ``plot_*`` functions that hold text the figure shows.
+PLOT_TEXT_ARGUMENTS = frozenset({"title", "xlabel", "ylabel", "reference_label"})
+
+
+def notebook_plot_texts(source: str) -> list[tuple[int, int, str]]:
+    """(line, column, text) of each text a code cell hands to a ``plot_*`` function.
+
+    The plotting functions translate these when they draw, so the Korean edition's code cells
+    stay identical to the English ones: string literals given as a title or label, and the
+    string keys of a dict literal given first (bar or run names). Computed texts (f-strings)
+    cannot be looked up and stay as they are.
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # a cell with IPython magics: it draws nothing of ours
+        return []
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+        if not name.startswith("plot_"):
+            continue
+        texts = [keyword.value for keyword in node.keywords
+                 if keyword.arg in PLOT_TEXT_ARGUMENTS]
+        if node.args and isinstance(node.args[0], ast.Dict):
+            texts += [key for key in node.args[0].keys if key is not None]
+        found += [(text.lineno, text.col_offset, text.value) for text in texts
+                  if isinstance(text, ast.Constant) and isinstance(text.value, str)]
+    return found
+
+
 def extract_messages(root: Path) -> polib.POFile:
-    """The library's template: every string literal passed to ``_``, ``N_`` or ``gettext``.
+    """The library's template: every string literal passed to ``_``, ``N_`` or ``gettext``,
+    and the texts the solution notebooks hand to ``plot_*`` functions.
 
     References name the file only (``xgettext --add-location=file``), so the template changes
     when a message does, not whenever code moves. Texts with ``{}`` fields are flagged
@@ -180,6 +213,11 @@ def extract_messages(root: Path) -> polib.POFile:
                     and isinstance(node.args[0].value, str)):
                 found.append((relative(root, path), node.lineno, node.col_offset,
                               node.args[0].value))
+    for path in sorted((root / SOURCE_DIR).glob("*/*.ipynb")):
+        for cell in _read_notebook(path).cells:
+            if cell.cell_type == "code":
+                found += [(relative(root, path), line, column, text)
+                          for line, column, text in notebook_plot_texts(cell.source)]
     template = new_catalog(LIBRARY)
     entries: dict[str, polib.POEntry] = {}
     for file, _line, _column, message in sorted(found):
