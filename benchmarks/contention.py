@@ -100,6 +100,12 @@ class QuotaGroup:
             self.folder = None
 
 
+def busy_beside() -> int:
+    """Busy processes for "busy": one per CPU this process may use but one (one on a single
+    CPU)."""
+    return max(1, len(os.sched_getaffinity(0)) - 1)
+
+
 @dataclasses.dataclass(frozen=True)
 class Setting:
     """How a step's process sets its threads: ``threads`` for the step, ``env`` added."""
@@ -239,7 +245,7 @@ def run_settings(root: Path, *, quick: bool, log: Callable[[str], None] = print)
     Busy means one busy process per CPU but one (one on a single CPU). Every setting takes
     its turn in each round, so all of them meet the same moments of the machine.
     """
-    busy = max(1, len(os.sched_getaffinity(0)) - 1)
+    busy = busy_beside()
     frameworks = ("pytorch",) if quick else FRAMEWORKS
     steps, rounds = (2, 1) if quick else (20, SETTINGS_ROUNDS)
     settings = THREAD_SETTINGS[1::2] if quick else THREAD_SETTINGS  # default and policy
@@ -271,7 +277,7 @@ def run_lessons(root: Path, lessons: list[str], *, log: Callable[[str], None] = 
     """
     from benchmarks.lessons import execute, parse
 
-    busy = max(1, len(os.sched_getaffinity(0)) - 1)
+    busy = busy_beside()
     chosen = [lesson for lesson in lessons if lesson.startswith(BUSY_LESSONS)] or lessons
     rows, problems = [], []
     for lesson in chosen:

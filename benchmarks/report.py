@@ -257,6 +257,16 @@ def _data(part: dict) -> list[str]:
     return lines + _table(["stage", "seconds"], rows)
 
 
+def _step_ms(row: dict | None) -> str:
+    """A step's median in milliseconds and the threads it used, or why it is missing."""
+    if not row:
+        return "—"
+    if row["status"] != "ok":
+        return row["status"]
+    threads = f" ({row['threads']} thr.)" if row.get("threads") else ""
+    return f"{row['seconds'] * 1000:.1f}{threads}"
+
+
 def _contention(part: dict) -> list[str]:
     rounds = part.get("rounds", 1)
     lines = [f"Each lesson's training step (batch 64) on {part['cpus']} CPUs: the median of "
@@ -274,19 +284,15 @@ def _contention(part: dict) -> list[str]:
         cells.setdefault((NAMES.get(row["framework"], row["framework"]), row["lesson"],
                           row["setting"]), {})[row["condition"]] = row
 
-    def shown(row: dict | None, quiet: bool) -> str:
-        if row is None:
-            return "—"
-        if row["status"] != "ok":
-            return row["status"]
+    def ratio(row: dict | None) -> str:
+        if row is None or row["status"] != "ok":
+            return _step_ms(row)
         threads = f" ({row['threads']} thr.)" if row.get("threads") else ""
-        if quiet:
-            return f"{row['seconds'] * 1000:.1f}{threads}"
         ratio = row.get("ratio_to_quiet")
         return (f"{ratio:.2f}×{threads}" if ratio is not None else "—")
 
-    rows = [[framework, str(lesson), setting, shown(by.get("quiet"), True)]
-            + [shown(by.get(name), False) for name in others]
+    rows = [[framework, str(lesson), setting, _step_ms(by.get("quiet"))]
+            + [ratio(by.get(name)) for name in others]
             for (framework, lesson, setting), by in cells.items()]
     lines += _table(["framework", "lesson", "threads", "quiet, ms", *others], rows)
     for name, reason in part["skipped"].items():
@@ -319,24 +325,15 @@ def _thread_settings(part: dict) -> list[str]:
     for row in part["rows"]:
         cells.setdefault((NAMES.get(row["framework"], row["framework"]), row["setting"]),
                          {})[row["condition"]] = row
+    def ratio(top: dict, bottom: dict) -> str:
+        return ("—" if top.get("status") != "ok" or bottom.get("status") != "ok"
+                else f"{top['seconds'] / bottom['seconds']:.2f}×")
+
     rows = []
     for (framework, setting), by in cells.items():
         quiet, busy = by.get("quiet", {}), by.get("busy", {})
         default = cells.get((framework, "default"), {}).get("quiet", {})
-
-        def ms(row: dict) -> str:
-            if not row:
-                return "—"
-            if row["status"] != "ok":
-                return row["status"]
-            threads = f" ({row['threads']} thr.)" if row.get("threads") else ""
-            return f"{row['seconds'] * 1000:.1f}{threads}"
-
-        def ratio(top: dict, bottom: dict) -> str:
-            return ("—" if top.get("status") != "ok" or bottom.get("status") != "ok"
-                    else f"{top['seconds'] / bottom['seconds']:.2f}×")
-
-        rows.append([framework, setting, ms(quiet), ms(busy), ratio(busy, quiet),
+        rows.append([framework, setting, _step_ms(quiet), _step_ms(busy), ratio(busy, quiet),
                      ratio(quiet, default)])
     return lines + _table(["framework", "threads", "quiet, ms", "busy, ms", "busy / quiet",
                            "quiet / default's quiet"], rows)

@@ -131,17 +131,17 @@ class SpeedComparison:
         header = [_("variant"), _("ms per call"), _("faster than the row above"),
                   _("first call, ms")]
         lines = ["| " + " | ".join(header) + " |", "|---|---:|---:|---:|"]
-        previous: tuple[str, float] | None = None
+        previous: str | None = None
         for name, timing in self.timings.items():
             if previous is None:
                 gain = "—"
-            elif self.within_noise(previous[0], name):
+            elif self.within_noise(previous, name):
                 gain = _("within noise")
             else:
-                gain = f"{previous[1] / timing.seconds:.2f}×"
+                gain = f"{self.timings[previous].seconds / timing.seconds:.2f}×"
             lines.append(f"| {name} | {timing.seconds * 1000:.1f} | {gain} | "
                          f"{timing.first_call_seconds * 1000:.0f} |")
-            previous = (name, timing.seconds)
+            previous = name
         for name, reason in self.skipped.items():
             lines.append(f"| {name} | — | {reason} | — |")
         return "\n".join(lines)
