@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Generator
 from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
@@ -35,7 +35,7 @@ class LocalPool:
         self.workers = [Worker(work / f"worker-{i}", template, assignment, limits,
                                self.running, jobs) for i in range(workers)]
 
-    def run(self, submissions: list[Submission]) -> Iterator[Graded]:
+    def run(self, submissions: list[Submission]) -> Generator[Graded, None, None]:
         """Grade ``submissions``, yielding each result as it is done."""
         free, queue = list(self.workers), list(submissions)
         futures: dict[Future, Worker] = {}
@@ -99,7 +99,7 @@ class DaskPool:
         self.futures: list = []
 
     def run(self, submissions: list[Submission], release: bytes, max_scores: dict[str, float],
-            limits: Limits) -> Iterator[Graded]:
+            limits: Limits) -> Generator[Graded, None, None]:
         """Grade ``submissions`` on the cluster, yielding each result as it comes back.
 
         ``release`` is the packed assignment (:func:`~rnncourse.grading.job.pack_release`);

@@ -85,9 +85,13 @@ class Running:
         #: Set by :meth:`kill_all`: every command still running was stopped, not finished.
         self.stopped = threading.Event()
 
-    def add(self, pid: int) -> None:
+    def add(self, pid: int) -> bool:
+        """Remember ``pid``; False once :meth:`kill_all` ran, so the caller kills it itself."""
         with self._lock:
+            if self.stopped.is_set():
+                return False
             self._roots.add(pid)
+            return True
 
     def discard(self, pid: int) -> None:
         with self._lock:
@@ -95,8 +99,8 @@ class Running:
 
     def kill_all(self) -> None:
         """Kill every tree still running."""
-        self.stopped.set()
-        with self._lock:
+        with self._lock:  # one step: a command starting now is either listed or refused
+            self.stopped.set()
             roots = list(self._roots)
         for pid in roots:
             with contextlib.suppress(psutil.NoSuchProcess):
@@ -126,15 +130,18 @@ def run_limited(command: Sequence[str], *, cwd: Path, env: dict[str, str], secon
     popen = subprocess.Popen(list(command), cwd=cwd, env=env, stdin=subprocess.DEVNULL,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                              start_new_session=True, preexec_fn=_die_with_parent)
-    if running is not None:
-        running.add(popen.pid)
+    # A worker thread may start its command just after Ctrl-C stopped the run.
+    refused = running is not None and not running.add(popen.pid)
     chunks: list[bytes] = []
     reader = threading.Thread(target=lambda: chunks.append(popen.stdout.read()), daemon=True)
     reader.start()
     root = psutil.Process(popen.pid)
     killed_for, peak, seen = None, 0, []
     try:
-        while popen.poll() is None:
+        if refused:
+            killed_for = "stopped"
+            kill_tree(_tree(root))
+        while killed_for is None and popen.poll() is None:
             tree = _tree(root)
             seen = tree or seen
             used = _resident_bytes(tree)
@@ -149,7 +156,7 @@ def run_limited(command: Sequence[str], *, cwd: Path, env: dict[str, str], secon
                 kill_tree(tree)
                 break
             time.sleep(POLL_SECONDS)
-        else:
+        if killed_for is None:
             # The command ended by itself; a kernel it left behind must not live on.
             kill_tree([p for p in seen[1:] if p.is_running()])
         popen.wait()

@@ -15,7 +15,7 @@ import fcntl
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -31,7 +31,7 @@ from rnncourse.grading.intake import collect
 from rnncourse.grading.job import pack_release
 from rnncourse.grading.report import record_in_gradebook, summary, write_csv
 from rnncourse.grading.sandbox import SandboxUnavailable, check
-from rnncourse.grading.worker import Limits, Result, max_scores, template_notebook
+from rnncourse.grading.worker import Graded, Limits, Result, max_scores, template_notebook
 from rnncourse.release import generate_into, list_assignments
 from rnncourse.threads import threads_per_process
 
@@ -106,6 +106,7 @@ def grade_class(root: Path, assignment: str, source: Path, out: Path, *, workers
     # Sandbox jobs hold Unix sockets, whose paths must be short: a private folder in /tmp.
     jobs = Path(tempfile.mkdtemp(prefix="rnncourse-"))
     pool: LocalPool | DaskPool | None = None
+    graded_jobs: Generator[Graded, None, None] | None = None
     try:
         if scheduler is not None:  # reach the cluster first: a wrong address fails fast
             pool = DaskPool(assignment, scheduler=None if scheduler == "local" else scheduler,
@@ -165,6 +166,8 @@ def grade_class(root: Path, assignment: str, source: Path, out: Path, *, workers
         return Run(out=out, results=results, newly_graded=len(todo), seconds=seconds,
                    summary=text, jobs=jobs)
     finally:
+        if graded_jobs is not None:
+            graded_jobs.close()  # stops the pool's jobs now, not when garbage-collected
         if pool is not None:
             pool.close()
         shutil.rmtree(work, ignore_errors=True)

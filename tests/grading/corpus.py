@@ -7,11 +7,16 @@ and what the grader must report about it.
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
+from rnncourse.grading.ledger import read_ledger
 from rnncourse.release import RELEASE_DIR, solved_notebook
 from tests.notebooks.helpers import REPO
 
@@ -140,3 +145,24 @@ def build(submitted: Path, cases: list[str] | None = None) -> list[str]:
         else:
             raise ValueError(f"unknown case {case!r}")
     return cases
+
+
+#: Three cases graded in seconds, then one that sleeps until its cell is interrupted: a run
+#: of these (one worker, name order) is still grading "sleeps" once it has recorded three.
+INTERRUPTED = ["corrupt-json", "empty-file", "no-notebook", "sleeps"]
+
+
+def interrupt_after_three(grading: subprocess.Popen, out: Path, *, timeout: float,
+                          ready: Callable[[], bool] = lambda: True) -> str:
+    """Send SIGINT to ``grading`` once three of :data:`INTERRUPTED` are in the ledger at
+    ``out`` and ``ready()`` holds; check it stopped with those three kept. Returns stderr."""
+    while len(read_ledger(out)) < 3 and grading.poll() is None:
+        time.sleep(0.02)  # interrupt as soon after the append as we can
+    while not ready() and grading.poll() is None:
+        time.sleep(0.05)
+    grading.send_signal(signal.SIGINT)
+    _, stderr = grading.communicate(timeout=timeout)
+    assert grading.returncode == 2, stderr[-2000:]
+    assert "Interrupted: 3 of 4 submissions are graded" in stderr
+    assert set(read_ledger(out)) == set(INTERRUPTED[:3])
+    return stderr

@@ -5,19 +5,24 @@ from __future__ import annotations
 import csv
 import html
 import re
-import signal
 import subprocess
 import sys
-import time
 
 import psutil
 import pytest
 
-from rnncourse.grading.ledger import FILE_NAME, read_ledger
+from rnncourse.grading.ledger import FILE_NAME
 from rnncourse.grading.run import grade_class
 from rnncourse.release import nbgrader_env
 from tests.grading.conftest import LIMITS
-from tests.grading.corpus import ASSIGNMENT, EXPECTED, NAME, build
+from tests.grading.corpus import (
+    ASSIGNMENT,
+    EXPECTED,
+    INTERRUPTED,
+    NAME,
+    build,
+    interrupt_after_three,
+)
 
 pytestmark = pytest.mark.nbgrader
 
@@ -110,21 +115,14 @@ def test_an_interrupted_run_resumes_without_losing_or_double_counting(repo, shar
                                                                     tmp_path):
     # The last notebook sleeps until its cell is interrupted, so it is still being graded
     # whenever the interrupt arrives: the test waits for an event, never for a time.
-    cases = build(tmp_path / "submitted", ["corrupt-json", "empty-file", "no-notebook",
-                                          "sleeps"])
+    cases = build(tmp_path / "submitted", INTERRUPTED)
     out = tmp_path / "out"
     command = [sys.executable, "-m", "rnncourse.cli", "grade", ASSIGNMENT,
                str(tmp_path / "submitted"), "--out", str(out), "--workers", "1"]
     env = {**nbgrader_env(), "RNNCOURSE_DATA": str(shared_ag_news)}
     grading = subprocess.Popen(command, cwd=repo, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
-    while len(read_ledger(out)) < 3 and grading.poll() is None:
-        time.sleep(0.2)
-    grading.send_signal(signal.SIGINT)
-    _, stderr = grading.communicate(timeout=300)
-    assert grading.returncode == 2, stderr[-2000:]
-    assert "Interrupted: 3 of 4 submissions are graded" in stderr
-    assert set(read_ledger(out)) == {"corrupt-json", "empty-file", "no-notebook"}
+    interrupt_after_three(grading, out, timeout=300)
 
     finished = subprocess.run([*command, "--cell-timeout", "5"], cwd=repo, env=env,
                               capture_output=True, text=True, timeout=900)

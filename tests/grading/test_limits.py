@@ -60,6 +60,17 @@ def test_running_trees_can_all_be_stopped_at_once():
     assert results and results[0].killed_for == "stopped" and results[0].seconds < 20
 
 
+def test_a_command_started_after_the_run_was_stopped_is_killed_at_once():
+    # A worker thread that starts nbgrader just after Ctrl-C: nobody else would stop it.
+    running = Running()
+    running.kill_all()
+    outcome = _run("import time; time.sleep(30); print('finished')", seconds=120,
+                   running=running)
+    assert outcome.killed_for == "stopped"
+    assert "finished" not in outcome.output
+    assert outcome.seconds < 20
+
+
 def test_a_command_that_fills_the_watched_folder_is_killed_for_disk(tmp_path):
     code = (f"import time\nwith open({str(tmp_path / 'fill')!r}, 'wb') as f:\n"
             "    while True:\n        f.write(b'x' * 2**20); f.flush(); time.sleep(0.01)\n")
