@@ -129,6 +129,13 @@ def _check_sandbox(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lab(args: argparse.Namespace) -> int:
+    from rnncourse.lab import launch
+
+    launch(args.jupyter_args, instructor=args.instructor)
+    return 0  # not reached: launch() becomes JupyterLab
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, exposed for tests and documentation."""
     parser = argparse.ArgumentParser(prog="rnncourse", description=__doc__)
@@ -183,6 +190,12 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--cluster", choices=["local"],
                        help="local: grade on a Dask LocalCluster of --workers processes")
     grade.set_defaults(run=_grade)
+    lab = commands.add_parser(
+        "lab", help="open JupyterLab on lessons/ with the course's Validate settings and "
+                    "students' tools only; other options go to jupyter lab (e.g. --port 8899)")
+    lab.add_argument("--instructor", action="store_true",
+                     help="keep nbgrader's Formgrader, Create Assignment and course list")
+    lab.set_defaults(run=_lab)
     sandbox = commands.add_parser(
         "check-sandbox", help="prove that the grading sandbox (bubblewrap) works on this machine")
     sandbox.set_defaults(run=_check_sandbox)
@@ -191,7 +204,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``rnncourse`` command."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if args.command == "lab":
+        args.jupyter_args = unknown
+    elif unknown:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return args.run(args)
     except CourseError as error:

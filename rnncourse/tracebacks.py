@@ -16,6 +16,8 @@ import types
 from pathlib import Path
 from typing import Any
 
+from rnncourse.i18n import _
+
 #: Frames from files under this folder are the course's own.
 PACKAGE = str(Path(__file__).resolve().parent) + os.sep
 _RED, _RESET = "\x1b[0;31m", "\x1b[0m"
@@ -70,9 +72,32 @@ def render(error: BaseException) -> list[str]:
     return [*_formatted(cause, student_frames), "", *sentence_lines(error)]
 
 
+def unwritten_stub(error: BaseException, tb: types.TracebackType | None) -> str | None:
+    """The sentence for an exercise the student has not written yet, else None.
+
+    That is a bare ``raise NotImplementedError()``, the placeholder every exercise starts
+    with, raised in the student's own code: a whole traceback would only point at it.
+    """
+    if type(error) is not NotImplementedError or error.args or tb is None:
+        return None
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    code = tb.tb_frame.f_code
+    if is_ours(code.co_filename):
+        return None
+    name = getattr(code, "co_qualname", code.co_name)  # co_qualname: Python 3.11+
+    where = _("a cell") if name == "<module>" else f"{name}"
+    return _("{where} is not written yet: replace `raise NotImplementedError()` (line {line} "
+             "of its cell) with your code.").format(where=where, line=tb.tb_lineno)
+
+
 def _show(shell: Any, etype: type, value: BaseException, tb: types.TracebackType | None,
           tb_offset: int | None = None) -> None:
     """IPython's custom exception handler: the usual display, minus the course's frames."""
+    stub = unwritten_stub(value, tb)
+    if stub is not None:
+        shell._showtraceback(etype, value, [f"{_RED}{etype.__name__}{_RESET}: {stub}"])
+        return
     shell.showtraceback((etype, value, without_our_frames(tb)), tb_offset=tb_offset)
 
 

@@ -43,6 +43,15 @@ class StubCell(nn.Module):
         raise NotImplementedError("write the cell")  # the stub's line
 
 check_rnn_cell(StubCell)''',
+    "unwritten exercise": '''\
+class BlankCell(nn.Module):
+    def __init__(self, input_size, hidden_size):
+        super().__init__()
+        # YOUR CODE HERE
+        raise NotImplementedError()
+
+check_rnn_cell(BlankCell)''',
+    "unwritten at top level": "# YOUR CODE HERE\nraise NotImplementedError()",
     "loading raises": '''\
 def load_weights(cell, layer):
     weights = dict(layer.named_parameters())
@@ -86,6 +95,16 @@ def test_an_error_in_the_student_s_code_shows_their_lines_and_none_of_ours(shown
     assert ename == "NotImplementedError"
     assert "check_rnn_cell(StubCell)" in traceback and "# the stub's line" in traceback
     assert "rnncourse" not in traceback and "NotImplementedError: write the cell" in traceback
+
+
+def test_an_exercise_not_written_yet_is_one_sentence_naming_its_place(shown):
+    ename, traceback, _ = shown["unwritten exercise"]
+    assert ename == "NotImplementedError"
+    assert traceback == ("NotImplementedError: BlankCell.__init__ is not written yet: replace "
+                         "`raise NotImplementedError()` (line 5 of its cell) with your code.")
+    ename, traceback, _ = shown["unwritten at top level"]
+    assert traceback.startswith("NotImplementedError: a cell is not written yet")
+    assert "(line 2 of its cell)" in traceback
 
 
 def test_a_check_that_reports_the_student_s_error_shows_their_line_then_the_sentence(shown):
