@@ -8,6 +8,10 @@
   tools: ``--instructor`` keeps them);
 - ``no-exchange/``: the Assignment List is off, added only when no nbgrader exchange exists
   here, so a student working alone never sees "exchange directory does not exist".
+
+``settings/`` holds JupyterLab's default overrides: notebooks save their widgets' state, so a
+reopened notebook shows its quizzes and progress bars, not "model not found". JupyterLab
+reads them from its application settings folder, used only where the environment has none.
 """
 
 from __future__ import annotations
@@ -62,6 +66,17 @@ def lab_environment(base: Mapping[str, str], folders: list[Path]) -> dict[str, s
     return env
 
 
+def settings_options() -> list[str]:
+    """``jupyter lab`` options for the course's default overrides (none where the environment
+    has application settings of its own, which they would hide)."""
+    from jupyterlab.commands import get_app_dir
+
+    own = Path(get_app_dir()) / "settings"
+    if own.is_dir() and any(own.iterdir()):
+        return []
+    return [f"--LabApp.app_settings_dir={CONFIG / 'settings'}"]
+
+
 def lab_command(notebook_dir: Path, extra: list[str]) -> list[str]:
     """The ``jupyter lab`` command line, with the jupyter beside this Python."""
     jupyter = Path(sys.executable).with_name("jupyter")
@@ -69,7 +84,7 @@ def lab_command(notebook_dir: Path, extra: list[str]) -> list[str]:
     if program is None:
         raise CourseError("JupyterLab is not installed in this environment; run ./course lab, "
                           "or pip install -e . in the course folder.")
-    return [program, "lab", f"--notebook-dir={notebook_dir}", *extra]
+    return [program, "lab", f"--notebook-dir={notebook_dir}", *settings_options(), *extra]
 
 
 def launch(extra: list[str], *, instructor: bool = False) -> None:
