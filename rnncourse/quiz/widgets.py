@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import unicodedata
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -85,6 +86,29 @@ def _practice_quiz(name: str, language: str) -> Quiz:
     return quiz
 
 
+#: Columns of printed quiz text: the notebook wraps longer lines anywhere, even mid-word.
+TEXT_WIDTH = 88
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a monospaced font (Hangul and other wide characters: two)."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def wrap(text: str, first: str = "", rest: str = "", width: int = TEXT_WIDTH) -> list[str]:
+    """``text`` broken at spaces into lines of at most ``width`` columns (a longer word keeps a
+    line of its own), the first line starting with ``first`` and the others with ``rest``."""
+    lines, line = [], first
+    for word in text.split():
+        if line.strip() and display_width(f"{line} {word}") > width:
+            lines.append(line)
+            line = rest + word
+        else:
+            line = f"{line} {word}" if line.strip() and not line.endswith(" ") else line + word
+    lines.append(line)
+    return lines
+
+
 def format_quiz(name: str, language: str | None = None, graded: bool = False) -> str:
     """The whole quiz as readable text, with option letters.
 
@@ -93,15 +117,16 @@ def format_quiz(name: str, language: str | None = None, graded: bool = False) ->
     language = resolve_language(language)
     quiz = load_quiz(name)
     texts = messages(language)
-    lines = [quiz.title[language], "=" * len(quiz.title[language]), ""]
+    lines = [quiz.title[language], "=" * display_width(quiz.title[language]), ""]
     for number, question in enumerate(quiz.questions, start=1):
-        lines.append(f"{texts['question']} {number} [{question.id}]: "
-                     f"{question.prompt[language]}")
+        lines += wrap(f"{texts['question']} {number} [{question.id}]: "
+                      f"{question.prompt[language]}", rest="  ")
         hint = texts[f"graded_{question.kind}" if graded else question.kind]
-        lines.append(f"  ({hint})")
-        lines += [f"  {o.id}) {o.text[language]}" for o in question.options]
+        lines += wrap(f"({hint})", first="  ", rest="   ")
+        for o in question.options:
+            lines += wrap(o.text[language], first=f"  {o.id}) ", rest=" " * (len(o.id) + 4))
         lines.append("")
-    lines.append(texts["graded_how"] if graded else texts["how"].format(quiz=quiz.id))
+    lines += wrap(texts["graded_how"] if graded else texts["how"].format(quiz=quiz.id))
     return "\n".join(lines)
 
 
@@ -133,11 +158,18 @@ class QuestionWidget:
                 value=None, layout=w.Layout(width="auto"),
             )
         elif question.kind == "multiple":
+            # A Checkbox's own description is one line cut off with "…" past 300 px, so each
+            # option's text is an HTML widget beside its box, which wraps like any paragraph.
             self.checkboxes = {
-                o.id: w.Checkbox(value=False, description=o.text[language], indent=False)
+                o.id: w.Checkbox(value=False, indent=False, layout=w.Layout(width="2em"))
                 for o in question.options
             }
-            self.input = w.VBox(list(self.checkboxes.values()))
+            self.input = w.VBox([
+                w.HBox([self.checkboxes[o.id],
+                        w.HTML(html.escape(o.text[language]), layout=w.Layout(flex="1 1 auto"))],
+                       layout=w.Layout(align_items="center"))
+                for o in question.options
+            ])
         else:
             self.input = w.Text(placeholder=texts["numeric"])
         self.button = w.Button(description=texts["check"])

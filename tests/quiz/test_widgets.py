@@ -6,7 +6,15 @@ import pytest
 
 from rnncourse.errors import CourseError
 from rnncourse.quiz import answer, format_quiz, list_quizzes, load_quiz, show_quiz
-from rnncourse.quiz.widgets import MESSAGES, display_bundle, quiz_widgets, widgets_available
+from rnncourse.quiz.widgets import (
+    MESSAGES,
+    TEXT_WIDTH,
+    display_bundle,
+    display_width,
+    quiz_widgets,
+    widgets_available,
+    wrap,
+)
 
 
 def widget(name, question_id, language="en"):
@@ -67,11 +75,36 @@ def test_no_kernel_means_text():
 def test_text_fallback_prints_every_question_and_option(name, capsys):
     assert show_quiz(name) is None  # automatic fallback outside a kernel
     out = capsys.readouterr().out
+    flat = _flat(out)  # the text is wrapped into lines
     for question in load_quiz(name).questions:
-        assert question.prompt["en"] in out
+        assert _flat(question.prompt["en"]) in flat
         for option in question.options:
-            assert f"{option.id}) {option.text['en']}" in out
+            assert _flat(f"{option.id}) {option.text['en']}") in flat
     assert show_quiz(name, interactive=False) is None
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+@pytest.mark.parametrize("name", list_quizzes())
+def test_printed_quizzes_wrap_between_words_within_the_width(name, language):
+    for graded in (False, True):
+        text = format_quiz(name, language, graded=graded)
+        lines = text.splitlines()
+        assert max(display_width(line) for line in lines) <= TEXT_WIDTH
+        quiz = load_quiz(name)
+        words = {w for q in quiz.questions for o in q.options for w in o.text[language].split()}
+        words |= {w for q in quiz.questions for w in q.prompt[language].split()}
+        printed = {w for line in lines for w in line.split()}
+        assert words <= printed  # no word was cut in two
+
+
+def test_wrapping_counts_hangul_as_two_columns():
+    assert display_width("가나") == 4 and display_width("ab") == 2
+    assert wrap("가나다 라마바 사아자", width=10) == ["가나다", "라마바", "사아자"]
+    assert wrap("a b c", first="  x) ", rest="     ", width=9) == ["  x) a b", "     c"]
 
 
 def test_answer_in_text_mode():
@@ -110,13 +143,14 @@ def test_graded_mode_shows_questions_and_how_to_answer_but_no_verdict(language, 
     out = capsys.readouterr().out
     quiz = load_quiz("course-post")
     assert out == format_quiz("course-post", language, graded=True) + "\n"
+    flat = _flat(out)
     for question in quiz.questions:
-        assert question.prompt[language] in out
-        assert question.explanation[language] not in out
+        assert _flat(question.prompt[language]) in flat
+        assert _flat(question.explanation[language]) not in flat
         for option in question.options:
-            assert f"{option.id}) {option.text[language]}" in out
+            assert _flat(f"{option.id}) {option.text[language]}") in flat
     messages = MESSAGES[language]
-    assert messages["graded_how"] in out and messages["graded_numeric"] in out
+    assert _flat(messages["graded_how"]) in flat and messages["graded_numeric"] in out
     for secret in (messages["right"], messages["wrong"], "answer(", "✓", "✗"):
         assert secret not in out
 
