@@ -91,12 +91,28 @@ def unwritten_stub(error: BaseException, tb: types.TracebackType | None) -> str 
              "of its cell) with your code.").format(where=where, line=tb.tb_lineno)
 
 
+def undefined_name(error: BaseException, tb: types.TracebackType | None) -> str | None:
+    """The sentence for a name a cell uses at its top level that nothing defined, else None.
+
+    Mostly a cell run before the cell that defines the name (or after that cell failed), as
+    when Run All stops at an unwritten exercise; a traceback would only repeat the line.
+    """
+    if type(error) is not NameError or tb is None:
+        return None
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb.tb_frame.f_code.co_name != "<module>" or is_ours(tb.tb_frame.f_code.co_filename):
+        return None
+    return _("{error}: check its spelling, and run the cells above this one first (if one of "
+             "them failed, fix it and run it again).").format(error=error)
+
+
 def _show(shell: Any, etype: type, value: BaseException, tb: types.TracebackType | None,
           tb_offset: int | None = None) -> None:
     """IPython's custom exception handler: the usual display, minus the course's frames."""
-    stub = unwritten_stub(value, tb)
-    if stub is not None:
-        shell._showtraceback(etype, value, [f"{_RED}{etype.__name__}{_RESET}: {stub}"])
+    sentence = unwritten_stub(value, tb) or undefined_name(value, tb)
+    if sentence is not None:
+        shell._showtraceback(etype, value, [f"{_RED}{etype.__name__}{_RESET}: {sentence}"])
         return
     shell.showtraceback((etype, value, without_our_frames(tb)), tb_offset=tb_offset)
 

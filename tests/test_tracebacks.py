@@ -52,6 +52,8 @@ class BlankCell(nn.Module):
 
 check_rnn_cell(BlankCell)''',
     "unwritten at top level": "# YOUR CODE HERE\nraise NotImplementedError()",
+    "undefined name": "check_accuracy(history.test_accuracy, 0.5)",
+    "undefined name inside a function": "def show():\n    print(nowhere)\n\nshow()",
     "loading raises": '''\
 def load_weights(cell, layer):
     weights = dict(layer.named_parameters())
@@ -105,6 +107,16 @@ def test_an_exercise_not_written_yet_is_one_sentence_naming_its_place(shown):
     ename, traceback, _ = shown["unwritten at top level"]
     assert traceback.startswith("NotImplementedError: a cell is not written yet")
     assert "(line 2 of its cell)" in traceback
+
+
+def test_a_name_no_cell_defined_is_one_sentence_saying_what_to_run(shown):
+    ename, traceback, _ = shown["undefined name"]
+    assert ename == "NameError"
+    assert traceback == ("NameError: name 'history' is not defined: check its spelling, and "
+                         "run the cells above this one first (if one of them failed, fix it "
+                         "and run it again).")
+    ename, traceback, _ = shown["undefined name inside a function"]  # the student's own code
+    assert "print(nowhere)" in traceback and "run the cells above" not in traceback
 
 
 def test_a_check_that_reports_the_student_s_error_shows_their_line_then_the_sentence(shown):

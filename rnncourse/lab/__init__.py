@@ -5,7 +5,7 @@
 
 - ``validate/``: nbgrader's settings for the Validate button (cell timeout, course id);
 - ``student/``: Formgrader, Create Assignment and the course list are off (instructors'
-  tools: ``--instructor`` keeps them);
+  tools: ``--instructor`` keeps them), and so is the "Jupyter news" pop-up;
 - ``no-exchange/``: the Assignment List is off, added only when no nbgrader exchange exists
   here, so a student working alone never sees "exchange directory does not exist".
 

@@ -176,6 +176,7 @@ class QuestionWidget:
         self.button.on_click(lambda _button: self.check())
         self.feedback = w.HTML("")
         self.box = w.VBox([self.prompt, self.input, self.button, self.feedback])
+        self.box.add_class("rnncourse-question")  # a handle for the browser tests
 
     @property
     def value(self) -> Any:

@@ -30,6 +30,8 @@ class Lab:
     url: str
     process: subprocess.Popen
     log: Path
+    #: The folder JupyterLab shows: the lessons/ it was started beside.
+    notebooks: Path
 
     def get(self, path: str) -> tuple[int, str]:
         """GET ``path`` with the token: (status, body)."""
@@ -88,7 +90,8 @@ def running_lab(cwd: Path, env: dict[str, str], *args: str) -> Iterator[Lab]:
     with log.open("w") as sink:
         process = subprocess.Popen(command, cwd=cwd, env=env, stdout=sink,
                                    stderr=subprocess.STDOUT, start_new_session=True)
-    lab = Lab(url=f"http://127.0.0.1:{port}", process=process, log=log)
+    lab = Lab(url=f"http://127.0.0.1:{port}", process=process, log=log,
+              notebooks=cwd / "lessons")
     try:
         deadline = time.monotonic() + 120
         while True:

@@ -1,0 +1,117 @@
+"""A real JupyterLab (`rnncourse lab`) and Debian's Chromium driven by Playwright.
+
+Run only these with ``-m browser``, or the rest without a browser with ``-m "not browser"``.
+Without Chromium or Playwright the tests skip, except on CI, where they fail. A failed test
+leaves a screenshot in ``test-artifacts/browser/`` (or ``$RNNCOURSE_ARTIFACTS/browser``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, shared_ag_news_folder
+from tests.lab.server import TOKEN, Lab, lesson_folder, running_lab
+
+#: Where Debian's chromium package puts the browser itself (/usr/bin/chromium is a script).
+CHROMIUM = ("/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser")
+ARTIFACTS = Path(os.environ.get("RNNCOURSE_ARTIFACTS", REPO / "test-artifacts")) / "browser"
+#: Console messages JupyterLab itself logs as errors on a healthy page (none so far).
+HARMLESS: tuple[str, ...] = ()
+
+
+def _unavailable(message: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{message}: CI must run the browser tests (see .ci/run)")
+    pytest.skip(message)
+
+
+def chromium_path() -> str:
+    """Debian's Chromium, or skip (fail on CI)."""
+    found = os.environ.get("RNNCOURSE_CHROMIUM") or next(
+        (path for path in CHROMIUM if Path(path).is_file()), shutil.which("chromium"))
+    if not found:
+        _unavailable("Chromium is not installed (apt-get install chromium)")
+    return found
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium for the session."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("Playwright is not installed (pip install playwright)")
+    executable = chromium_path()
+    with sync_playwright() as playwright:
+        # --no-sandbox: CI runs as root, where Chromium's own sandbox refuses to start.
+        chromium = playwright.chromium.launch(executable_path=executable,
+                                              args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def student_lab(tmp_path_factory) -> Iterator[Lab]:
+    """`rnncourse lab` on lessons/ holding Lesson 1 (PyTorch) in English, solved and not, and
+    in Korean. JupyterLab's user settings live in a scratch folder: every cell stays in the
+    page (no windowing), so the test can read any of them."""
+    where = tmp_path_factory.mktemp("student")
+    lesson_folder(where, ["01-rnn-pytorch"])
+    korean = where / "lessons" / "ko" / "01-rnn-pytorch"
+    korean.mkdir(parents=True)
+    shutil.copy(REPO / "lessons" / "ko" / "01-rnn-pytorch" / "01-rnn-pytorch.ipynb", korean)
+    settings = where / "settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True)
+    (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
+    env = {**os.environ, "JUPYTER_CONFIG_PATH": "",
+           "JUPYTERLAB_SETTINGS_DIR": str(where / "settings"),
+           "JUPYTERLAB_WORKSPACES_DIR": str(where / "workspaces"),
+           "RNNCOURSE_DATA": str(shared_ag_news_folder())}
+    with running_lab(where, env) as lab:
+        yield lab
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.failed_call = report.failed
+    return report
+
+
+@pytest.fixture
+def own_copy(student_lab, request):
+    """``own_copy(path)``: a copy of the notebook at ``path`` (under lessons/) for this test
+    alone, so no test meets another's kernel or saved outputs; returns the copy's path."""
+    def copy(path: str) -> str:
+        source = student_lab.notebooks / path
+        target = student_lab.notebooks / request.node.name / source.name
+        target.parent.mkdir(exist_ok=True)
+        shutil.copy(source, target)
+        return str(target.relative_to(student_lab.notebooks))
+    return copy
+
+
+@pytest.fixture
+def page(browser, student_lab, request):
+    """A fresh tab, logged in; fails the test on any console error, keeps a screenshot of a
+    failure."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("console", lambda message: errors.append(message.text)
+           if message.type == "error" and not message.text.startswith(HARMLESS) else None)
+    tab.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
+    tab.goto(f"{student_lab.url}/lab?token={TOKEN}")  # logs in: a cookie from now on
+    tab.base = student_lab.url
+    yield tab
+    if getattr(request.node, "failed_call", False):
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        tab.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+    assert not errors, f"the browser console logged errors: {errors}"

@@ -1,0 +1,154 @@
+"""What a student sees in JupyterLab, in Chromium: lessons, quizzes, exercises, Validate."""
+
+from __future__ import annotations
+
+import itertools
+
+import nbformat
+import pytest
+
+from rnncourse.quiz import load_quiz
+from rnncourse.quiz.grading import question_is_correct
+from tests.browser.jupyterlab import (
+    cell,
+    cut_off_texts,
+    menu,
+    open_notebook,
+    run_cell,
+    set_source,
+    wait_idle,
+    wait_output,
+)
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.browser
+
+LESSON = "01-rnn-pytorch/01-rnn-pytorch.ipynb"
+#: Lesson 1 (PyTorch): the pre-lecture quiz, Exercise 1, its "try it" cell and its check.
+QUIZ, EXERCISE, TRY_IT, CHECK = 3, 14, 16, 17
+
+
+def _solution(index: int) -> str:
+    notebook = nbformat.read(REPO / "solutions" / LESSON, as_version=4)
+    return notebook.cells[index].source
+
+
+def _right_options(quiz_id: str, question_id: str) -> list[str]:
+    """The option ids that answer the question (found through the bank's hashed key)."""
+    quiz = load_quiz(quiz_id)
+    question = quiz.question(question_id)
+    ids = [o.id for o in question.options]
+    if question.kind == "single":
+        return [next(i for i in ids if question_is_correct(quiz_id, question, i))]
+    subsets = (list(c) for n in range(1, len(ids) + 1) for c in itertools.combinations(ids, n))
+    return next(s for s in subsets if question_is_correct(quiz_id, question, s))
+
+
+def _question(page, number: int):
+    """The widgets of the quiz's question ``number`` (from 0)."""
+    return cell(page, QUIZ).locator(".rnncourse-question").nth(number)
+
+
+def test_the_english_lesson_runs_to_its_first_exercise_and_its_quiz_answers(page, own_copy):
+    open_notebook(page, page.base, own_copy(LESSON))
+    menu(page, "Run", "Run All Cells")
+    # Run All stops at the first exercise, which the student has not written yet.
+    stopped = wait_output(page, TRY_IT, "NotImplementedError")
+    assert stopped == ("NotImplementedError: RNNCell.__init__ is not written yet: replace "
+                       "`raise NotImplementedError()` (line 9 of its cell) with your code.")
+    wait_idle(page)
+    quiz = cell(page, QUIZ)
+    assert quiz.locator("h3").inner_text() == load_quiz("lesson1-pre").title["en"]
+    assert cut_off_texts(quiz) == []
+
+    single = _question(page, 1)  # q2: choose one answer
+    right = _right_options("lesson1-pre", "q2")[0]
+    options = [o.id for o in load_quiz("lesson1-pre").question("q2").options]
+    wrong = next(i for i in options if i != right)
+    single.locator("input[type=radio]").nth(options.index(wrong)).check()
+    single.get_by_role("button", name="Check").click()
+    single.locator(".widget-html-content", has_text="✗ Not quite.").wait_for()
+    single.locator("input[type=radio]").nth(options.index(right)).check()
+    single.get_by_role("button", name="Check").click()
+    single.locator(".widget-html-content", has_text="✓ Right.").wait_for()
+
+    several = _question(page, 0)  # q1: choose all that apply
+    boxes = several.locator("input[type=checkbox]")
+    ids = [o.id for o in load_quiz("lesson1-pre").question("q1").options]
+    for option in _right_options("lesson1-pre", "q1"):
+        boxes.nth(ids.index(option)).check()
+    several.get_by_role("button", name="Check").click()
+    several.locator(".widget-html-content", has_text="✓ Right.").wait_for()
+
+
+def test_exercise_one_fails_in_one_sentence_then_passes(page, own_copy):
+    open_notebook(page, page.base, own_copy(LESSON))
+    menu(page, "Run", "Run All Cells")
+    wait_output(page, TRY_IT, "NotImplementedError")
+    wait_idle(page)
+    solution = _solution(EXERCISE)
+    assert "torch.tanh" in solution
+    set_source(page, EXERCISE, solution.replace("torch.tanh", "torch.relu"))  # classic slip
+    run_cell(page, EXERCISE)
+    run_cell(page, CHECK)
+    failed = wait_output(page, CHECK, "CheckFailed")
+    assert failed.startswith("CheckFailed: ") and len(failed.splitlines()) == 1, failed
+    assert "rnncourse" not in failed and "Traceback" not in failed
+
+    set_source(page, EXERCISE, solution)
+    run_cell(page, EXERCISE)
+    run_cell(page, CHECK)
+    passed = wait_output(page, CHECK, "✓")
+    assert passed.startswith("✓ RNNCell") and len(passed.splitlines()) == 1, passed
+
+
+def test_the_korean_lesson_speaks_korean_up_to_its_first_exercise(page, own_copy):
+    open_notebook(page, page.base, own_copy(f"ko/{LESSON}"))
+    menu(page, "Run", "Run All Cells")
+    stopped = wait_output(page, TRY_IT, "NotImplementedError")
+    assert "아직 작성되지 않았습니다" in stopped and len(stopped.splitlines()) == 1
+    wait_idle(page)
+    assert cell(page, QUIZ).locator("h3").inner_text() == load_quiz("lesson1-pre").title["ko"]
+    assert cut_off_texts(cell(page, QUIZ)) == []
+    assert cell(page, QUIZ).get_by_role("button", name="확인").count() == 5
+
+
+def test_a_reopened_notebook_shows_its_widgets_not_model_not_found(page, own_copy):
+    path = own_copy(LESSON)
+    open_notebook(page, page.base, path)
+    run_cell(page, 1)
+    run_cell(page, QUIZ)
+    cell(page, QUIZ).locator("h3").wait_for()
+    page.keyboard.press("Control+s")
+    page.locator(".jp-mod-current .jp-mod-dirty").wait_for(state="detached")
+    menu(page, "Kernel", "Shut Down Kernel")
+    page.locator(".jp-StatusBar-TextItem", has_text="No Kernel").wait_for()
+    menu(page, "File", "Close Tab")
+    open_notebook(page, page.base, path)
+    cell(page, QUIZ).locator("h3").wait_for()
+    assert "model not found" not in page.locator(".jp-NotebookPanel:visible").inner_text()
+    assert cell(page, QUIZ).locator("h3").inner_text() == load_quiz("lesson1-pre").title["en"]
+
+
+def _validate(page, path: str) -> str:
+    open_notebook(page, page.base, path)  # Validate reads the saved file: no copy needed
+    page.locator(".jp-Toolbar").get_by_role("button", name="Validate").click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.locator(".jp-Dialog-header").wait_for(timeout=300_000)
+    return dialog.locator(".jp-Dialog-body").inner_text()
+
+
+def test_validate_passes_a_solved_lesson(page):
+    shown = _validate(page, "01-rnn-pytorch/solved.ipynb")
+    assert "Success" in shown, shown
+
+
+def test_validate_lists_each_unfinished_exercise_in_one_sentence(page):
+    shown = _validate(page, LESSON)
+    failures = shown.split("The following cell failed:")[1:]
+    assert len(failures) == 5, shown  # the five checks of Lesson 1
+    for failure in failures:
+        source, *error = [line for line in failure.splitlines() if line.strip()]
+        assert source.startswith("check_") and len(error) == 1, failure
+    assert shown.count("is not written yet") == 4, shown
+    assert "rnncourse/" not in shown and "Traceback" not in shown, shown
