@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from rnncourse.errors import CheckFailed
+from rnncourse.i18n import _, resolve_language
 from rnncourse.quiz.bank import (
     Question,
     Quiz,
@@ -93,15 +94,39 @@ def is_correct(quiz: Quiz | str, question_id: str, answer: Any) -> bool:
     return question_is_correct(quiz.id, question, answer)
 
 
-def check_answers(name: str, answers: Any, question_id: str) -> None:
-    """For one graded test cell: raise CheckFailed unless ``answers[question_id]`` is right."""
+def _shown(answer: Any) -> str:
+    """An answer as a student writes it: c, or a, c, or 2480."""
+    if isinstance(answer, str):
+        return answer
+    if isinstance(answer, Iterable):
+        return ", ".join(str(item) for item in answer)
+    return f"{answer:g}" if isinstance(answer, float) else str(answer)
+
+
+def check_answers(name: str, answers: Any, question_id: str, right: Any = None) -> None:
+    """For one graded test cell: raise CheckFailed unless ``answers[question_id]`` is right.
+
+    ``right``, the answer itself, is for hidden test cells, which students never see before
+    grading: the message then gives the right answer and its explanation, so the graded
+    feedback is the quiz's review. It must be right (the bank's hashed key says so).
+    """
     quiz = load_quiz(name)
-    quiz.question(question_id)  # a wrong question id is the author's mistake: ValueError
+    question = quiz.question(question_id)  # a wrong question id is the author's mistake
+    if right is not None and not question_is_correct(quiz.id, question, right):
+        raise ValueError(f"{right!r} is not the right answer to {name} {question_id}.")
+    language = resolve_language(None)
+    review = "" if right is None else " " + _(
+        "The right answer: {right}. {explanation}", language).format(
+            right=_shown(right), explanation=question.explanation[language])
     answer = answers.get(question_id) if isinstance(answers, Mapping) else None
     if not is_answered(answer):
-        raise CheckFailed(f"Question {question_id} is not answered.")
+        raise CheckFailed(_("Question {qid} is not answered.", language).format(
+            qid=question_id) + review)
     if not is_correct(quiz, question_id, answer):
-        raise CheckFailed(f"The answer to {question_id} is not right.")
+        raise CheckFailed(_("The answer to {qid} is not right.", language).format(
+            qid=question_id) + review)
+    if right is not None:
+        print(_("✓ The answer to {qid} is right.", language).format(qid=question_id) + review)
 
 
 #: How each kind of answer is written. No example values: next to a question id they could

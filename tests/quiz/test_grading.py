@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rnncourse.errors import CheckFailed
+from rnncourse.i18n import set_language
 from rnncourse.quiz import check_answer_format, check_answers, is_correct, load_quiz
 
 GARBAGE = [None, "", "   ", 3.5, True, {"a": 1}, object(), [1, 2], float("nan"), "zzz"]
@@ -44,6 +45,39 @@ def test_check_answers_passes_on_right():
     answers = {"q1": "b", "q2": 3104, "q3": ["d", "a", "b"]}
     for question_id in ("q1", "q2", "q3"):
         check_answers("lesson1-check", answers, question_id)
+
+
+def test_with_the_right_answer_given_the_check_is_the_question_s_review(capsys):
+    # As the hidden test cells call it: graded feedback then shows the answer and why.
+    explanation = load_quiz("lesson1-check").question("q1").explanation["en"]
+    review = f"The right answer: b. {explanation}"
+    check_answers("lesson1-check", {"q1": "b"}, "q1", right="b")
+    assert capsys.readouterr().out == f"✓ The answer to q1 is right. {review}\n"
+    with pytest.raises(CheckFailed) as wrong:
+        check_answers("lesson1-check", {"q1": "c"}, "q1", right="b")
+    assert str(wrong.value) == f"The answer to q1 is not right. {review}"
+    with pytest.raises(CheckFailed) as missing:
+        check_answers("lesson1-check", {}, "q3", right=["a", "b", "d"])
+    assert str(missing.value).startswith("Question q3 is not answered. The right answer: "
+                                         "a, b, d. ")
+    with pytest.raises(CheckFailed, match=r"The right answer: 3104\. "):
+        check_answers("lesson1-check", {"q2": 3000}, "q2", right=3104)
+
+
+def test_the_review_follows_the_notebook_s_language():
+    set_language("ko")
+    try:
+        with pytest.raises(CheckFailed) as wrong:
+            check_answers("lesson1-check", {"q1": "c"}, "q1", right="b")
+    finally:
+        set_language("en")
+    explanation = load_quiz("lesson1-check").question("q1").explanation["ko"]
+    assert str(wrong.value) == f"문제 q1의 답이 맞지 않습니다. 정답: b. {explanation}"
+
+
+def test_a_wrong_right_answer_is_the_author_s_mistake():
+    with pytest.raises(ValueError, match="not the right answer"):
+        check_answers("lesson1-check", {"q1": "b"}, "q1", right="c")
 
 
 def test_check_answers_wrong_and_missing():
