@@ -112,11 +112,13 @@ def plot_history(
 
 
 def plot_bars(values: Mapping[str, float], title: str, ylabel: str,
-              reference: float | None = None, reference_label: str = N_("chance")) -> Figure:
+              reference: float | None = None, reference_label: str = N_("chance"),
+              fields: Mapping[str, object] | None = None) -> Figure:
     """A labelled bar chart, e.g. test accuracy per model, with an optional reference line.
 
     The texts (title, label, bar names) are shown translated when the notebook's language
-    has them in the catalog.
+    has them in the catalog. ``fields`` fill the title's ``{name}`` fields after translation,
+    so a title with numbers in it is still one text of the catalog.
     """
     if not values:
         raise ValueError("plot_bars needs at least one value.")
@@ -130,6 +132,13 @@ def plot_bars(values: Mapping[str, float], title: str, ylabel: str,
     if reference is not None:
         ax.axhline(reference, color="gray", linestyle=":", label=_(reference_label))
         ax.legend()
-    ax.set(title=_(title), ylabel=_(ylabel))
+    shown = _(title)
+    if fields:
+        try:
+            shown = shown.format(**fields)
+        except (KeyError, IndexError, ValueError) as error:
+            raise ValueError(f"plot_bars: the title {title!r} and its fields "
+                             f"{sorted(fields)} do not match ({error!r}).") from None
+    ax.set(title=shown, ylabel=_(ylabel))
     fig.tight_layout()
     return fig

@@ -118,7 +118,8 @@ def comparison_table(histories: dict[str, History], parameters: dict[str, int]) 
     missing = [name for name in histories if name not in parameters]
     if missing:
         raise ValueError(f"No parameter count for {missing[0]!r}; pass one for every model.")
-    lines = ["| model | test accuracy | parameters | seconds per epoch |", "|---|---|---|---|"]
+    header = [_("model"), _("test accuracy"), _("parameters"), _("seconds per epoch")]
+    lines = ["| " + " | ".join(header) + " |", "|---|---|---|---|"]
     for name, history in histories.items():
         per_epoch = history.seconds / max(len(history.epochs), 1)
         lines.append(f"| {name.upper() if len(name) <= 4 else name} | "

@@ -163,7 +163,7 @@ def memory_table(results: Mapping[str, Mapping[int, float]]) -> str:
     A run missing from ``results`` shows as an empty cell.
     """
     lags = _check_results(results, "memory_table")
-    lines = ["| model | " + " | ".join(f"T = {lag}" for lag in lags) + " |",
+    lines = [f"| {_('model')} | " + " | ".join(f"T = {lag}" for lag in lags) + " |",
              "|---|" + "---:|" * len(lags)]
     for kind, row in results.items():
         cells = [f"{row[lag]:.2f}" if lag in row else "" for lag in lags]

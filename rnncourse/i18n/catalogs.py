@@ -159,6 +159,9 @@ def extract_template(root: Path, lesson: str) -> polib.POFile:
 
 #: Keyword arguments of the library's ``plot_*`` functions that hold text the figure shows.
 PLOT_TEXT_ARGUMENTS = frozenset({"title", "xlabel", "ylabel", "reference_label"})
+#: Calls besides ``plot_*`` whose first argument's dict keys the library shows translated
+#: (speed comparisons name their variants in tables, sentences and bars).
+NAMING_CALLS = frozenset({"compare_speed"})
 
 
 def notebook_plot_texts(source: str) -> list[tuple[int, int, str]]:
@@ -166,8 +169,9 @@ def notebook_plot_texts(source: str) -> list[tuple[int, int, str]]:
 
     The plotting functions translate these when they draw, so the Korean edition's code cells
     stay identical to the English ones: string literals given as a title or label, and the
-    string keys of a dict literal given first (bar or run names). Computed texts (f-strings)
-    cannot be looked up and stay as they are.
+    string keys of a dict literal given first (bar or run names, and the variants of
+    ``compare_speed``). Computed texts (f-strings) cannot be looked up and stay as they are:
+    a title takes its numbers through ``fields`` instead.
     """
     try:
         tree = ast.parse(source)
@@ -178,7 +182,7 @@ def notebook_plot_texts(source: str) -> list[tuple[int, int, str]]:
         if not isinstance(node, ast.Call):
             continue
         name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
-        if not name.startswith("plot_"):
+        if not (name.startswith("plot_") or name in NAMING_CALLS):
             continue
         texts = [keyword.value for keyword in node.keywords
                  if keyword.arg in PLOT_TEXT_ARGUMENTS]

@@ -84,3 +84,33 @@ print("not a plot", title="nope")'''
 def test_the_library_catalog_holds_the_solutions_plot_texts(repo, text):
     entry = next(e for e in extract_messages(repo) if e.msgid == text)
     assert any(file.startswith("solutions/") for file, _ in entry.occurrences)
+
+
+def test_a_title_with_numbers_is_one_catalog_text_filled_after_translation():
+    set_language("ko")
+    shown = _texts(plot_bars({"your LSTM": 3.0, "hoisted": 2.0}, ylabel="milliseconds per call",
+                             title="LSTM forward and backward, {steps} steps ({device})",
+                             fields={"steps": 100, "device": "cpu"}))
+    assert {"LSTM 순전파와 역전파, 100 스텝 (cpu)", "여러분의 LSTM", "투영을 꺼낸 버전"} <= shown
+    set_language("en")
+    shown = _texts(plot_bars({"a": 1.0}, title="{n} steps", fields={"n": 5}, ylabel="y"))
+    assert "5 steps" in shown
+    with pytest.raises(ValueError, match=r"the title '\{n\} steps' and its fields \['m'\]"):
+        plot_bars({"a": 1.0}, title="{n} steps", fields={"m": 5}, ylabel="y")
+
+
+def test_speed_comparisons_name_their_variants_in_the_catalog():
+    source = 'speed = compare_speed({"your LSTM": f, "nn.LSTM": g})\nother({"not": 1})'
+    assert [text for _, _, text in notebook_plot_texts(source)] == ["your LSTM", "nn.LSTM"]
+
+
+def test_printed_comparison_tables_follow_the_language():
+    from rnncourse.experiments.common import memory_table
+    from rnncourse.training import comparison_table
+
+    set_language("ko")
+    table = comparison_table({"rnn": _history()}, {"rnn": 1234})
+    assert table.splitlines()[0] == "| 모델 | 테스트 정확도(accuracy) | 매개변수 수 | 에포크당 초 |"
+    assert memory_table({"lstm": {1: 0.9}}).startswith("| 모델 | T = 1 |")
+    set_language("en")
+    assert comparison_table({"rnn": _history()}, {"rnn": 1234}).startswith("| model | test acc")
