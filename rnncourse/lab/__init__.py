@@ -3,7 +3,8 @@
 ``rnncourse lab`` (what ``./course lab`` runs) puts folders of :data:`CONFIG` on
 ``JUPYTER_CONFIG_PATH``, where both nbgrader and JupyterLab look for settings:
 
-- ``validate/``: nbgrader's settings for the Validate button (cell timeout, course id);
+- ``validate/``: nbgrader's settings for the Validate button (cell timeout, course id), which
+  validates in a child process (:mod:`rnncourse.lab.validate`), so JupyterLab never freezes;
 - ``student/``: Formgrader, Create Assignment and the course list are off (instructors'
   tools: ``--instructor`` keeps them), and so is the "Jupyter news" pop-up;
 - ``no-exchange/``: the Assignment List is off, added only when no nbgrader exchange exists

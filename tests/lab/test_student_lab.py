@@ -8,7 +8,10 @@ import os
 import re
 import subprocess
 import sys
+import threading
+import time
 
+import psutil
 import pytest
 
 from rnncourse.lab import CONFIG, config_folders, exchange_root, lab_environment
@@ -24,6 +27,17 @@ _TAGS = re.compile(r"<[^>]+>")
 def _disabled(lab) -> set[str]:
     disabled = lab.page_config()["disabledExtensions"]
     return set(disabled) if isinstance(disabled, list) else {k for k, v in disabled.items() if v}
+
+
+def _validating(server: psutil.Process) -> bool:
+    """Whether one of the server's child processes is validating a notebook."""
+    for child in server.children(recursive=True):
+        try:
+            if "rnncourse.lab.validate" in " ".join(child.cmdline()):
+                return True
+        except psutil.Error:  # a child that ended meanwhile
+            continue
+    return False
 
 
 def _exchange_config(folder, exchange) -> None:
@@ -79,6 +93,7 @@ def test_a_student_working_alone_sees_only_validate(tmp_path, lab_env):
         assert lab.get("/nbgrader_version?version=0")[0] == 200  # Validate's server side
     log = lab.log.read_text()
     assert "nbgrader.server_extensions.formgrader | extension was successfully" not in log
+    assert "rnncourse.lab.validate | extension was successfully loaded" in log
 
 
 def test_a_class_with_an_exchange_also_gets_the_assignment_list(tmp_path, lab_env):
@@ -104,8 +119,25 @@ def test_validate_passes_solved_work_and_lists_each_unsolved_exercise_in_a_sente
     lesson_folder(tmp_path, ["01-rnn-pytorch"])
     env = {**lab_env, "RNNCOURSE_DATA": str(shared_ag_news)}
     with running_lab(tmp_path, env) as lab:
-        status, solved = lab.post("/assignments/validate",
-                                  {"path": "01-rnn-pytorch/solved.ipynb"})
+        reply: dict = {}
+
+        def press_validate() -> None:
+            reply["solved"] = lab.post("/assignments/validate",
+                                       {"path": "01-rnn-pytorch/solved.ipynb"})
+            reply["at"] = time.monotonic()
+
+        validating = threading.Thread(target=press_validate)
+        validating.start()
+        # JupyterLab answers while the notebook validates (nbgrader's own handler froze it).
+        server = psutil.Process(lab.process.pid)
+        while not _validating(server):
+            assert validating.is_alive(), reply
+            time.sleep(0.1)
+        assert lab.get("/api/contents/01-rnn-pytorch")[0] == 200
+        answered = time.monotonic()
+        validating.join()
+        assert answered < reply["at"]
+        status, solved = reply["solved"]
         assert status == 200 and '"success": true' in solved
         assert '"value": {}' in solved, solved[:3000]  # no failed cell, no timeout
         status, unsolved = lab.post("/assignments/validate",
