@@ -16,8 +16,6 @@ import types
 from pathlib import Path
 from typing import Any
 
-from rnncourse.i18n import _
-
 #: Frames from files under this folder are the course's own.
 PACKAGE = str(Path(__file__).resolve().parent) + os.sep
 _RED, _RESET = "\x1b[0;31m", "\x1b[0m"
@@ -85,6 +83,8 @@ def unwritten_stub(error: BaseException, tb: types.TracebackType | None) -> str 
     code = tb.tb_frame.f_code
     if is_ours(code.co_filename):
         return None
+    from rnncourse.i18n import _  # here: importing rnncourse must not need polib (the grader)
+
     name = getattr(code, "co_qualname", code.co_name)  # co_qualname: Python 3.11+
     where = _("a cell") if name == "<module>" else f"{name}"
     return _("{where} is not written yet: replace `raise NotImplementedError()` (line {line} "
@@ -103,6 +103,8 @@ def undefined_name(error: BaseException, tb: types.TracebackType | None) -> str 
         tb = tb.tb_next
     if tb.tb_frame.f_code.co_name != "<module>" or is_ours(tb.tb_frame.f_code.co_filename):
         return None
+    from rnncourse.i18n import _
+
     return _("{error}: check its spelling, and run the cells above this one first (if one of "
              "them failed, fix it and run it again).").format(error=error)
 
