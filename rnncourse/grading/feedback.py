@@ -7,8 +7,9 @@ Two notebooks are made from nbgrader's graded notebook:
   (a submission that prints 100 MB would otherwise publish it);
 * the **feedback notebook** for the student, from which nbgrader writes the feedback page:
   each test cell shows its name and a verdict (passed, or the failure's one sentence),
-  never its code, and any output line that quotes a hidden test's code (say, a student
-  cell that prints IPython's input history) is removed.
+  with the lines it printed for the student (:data:`FEEDBACK_MARK`), never its code, and
+  any output line that quotes a hidden test's code (say, a student cell that prints
+  IPython's input history) is removed.
 """
 
 from __future__ import annotations
@@ -35,6 +36,11 @@ MAX_FEEDBACK_OUTPUTS_BYTES = 2 * 2**20
 MAX_SENTENCE = 400
 # Lines of a hidden test shorter than this are too generic to redact ("else:", "pass").
 _MIN_HIDDEN_LINE = 16
+#: A test cell's printed lines that start with this are meant for the student: the feedback
+#: page shows them under the cell's verdict (the graded quiz's review, for one).
+FEEDBACK_MARK = "» "
+#: The longest such line shown.
+MAX_FEEDBACK_LINE = 1000
 _CUT = "[output cut by the grader: {size} more]"
 _REDACTED = "[a line of a hidden test was removed from this output by the grader]"
 
@@ -153,6 +159,14 @@ def _verdict(cell: nbformat.NotebookNode) -> str:
     return f"✗ {error.get('ename', 'Error')}: {sentence}" if sentence else f"✗ {error.get('ename')}"
 
 
+def _feedback_lines(cell: nbformat.NotebookNode) -> list[str]:
+    """The lines a test cell printed for the student (:data:`FEEDBACK_MARK`)."""
+    printed = "".join("".join(o.get("text", "")) for o in cell.get("outputs", [])
+                      if o.get("output_type") == "stream" and o.get("name") == "stdout")
+    return [line if len(line) <= MAX_FEEDBACK_LINE else line[:MAX_FEEDBACK_LINE] + "…"
+            for line in printed.splitlines() if line.startswith(FEEDBACK_MARK)]
+
+
 def feedback_notebook(graded: nbformat.NotebookNode,
                       released: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """The notebook the student's feedback page is made from: no test code, no hidden line."""
@@ -163,7 +177,8 @@ def feedback_notebook(graded: nbformat.NotebookNode,
             meta = _nbgrader(cell)
             cell.source = (f"# {meta.get('grade_id', 'test')} ({meta.get('points', 0):g} "
                            "points): the tests' code is not shown in feedback.")
-            cell.outputs = [_note(_redact(_verdict(cell), hidden).rstrip("\n"))]
+            shown = "\n".join([_verdict(cell), *_feedback_lines(cell)])
+            cell.outputs = [_note(_redact(shown, hidden).rstrip("\n"))]
             continue
         for output in cell.get("outputs", []):
             if output.get("output_type") == "stream":

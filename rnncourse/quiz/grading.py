@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from rnncourse.errors import CheckFailed
+from rnncourse.grading.feedback import FEEDBACK_MARK
 from rnncourse.i18n import _, resolve_language
 from rnncourse.quiz.bank import (
     Question,
@@ -107,26 +108,24 @@ def check_answers(name: str, answers: Any, question_id: str, right: Any = None) 
     """For one graded test cell: raise CheckFailed unless ``answers[question_id]`` is right.
 
     ``right``, the answer itself, is for hidden test cells, which students never see before
-    grading: the message then gives the right answer and its explanation, so the graded
-    feedback is the quiz's review. It must be right (the bank's hashed key says so).
+    grading: the cell then prints the right answer and its explanation for the feedback page
+    (:data:`~rnncourse.grading.feedback.FEEDBACK_MARK`), so the graded feedback is the quiz's
+    review. It must be right (the bank's hashed key says so).
     """
     quiz = load_quiz(name)
     question = quiz.question(question_id)  # a wrong question id is the author's mistake
     if right is not None and not question_is_correct(quiz.id, question, right):
         raise ValueError(f"{right!r} is not the right answer to {name} {question_id}.")
     language = resolve_language(None)
-    review = "" if right is None else " " + _(
-        "The right answer: {right}. {explanation}", language).format(
-            right=_shown(right), explanation=question.explanation[language])
+    if right is not None:  # the review, shown under the cell's verdict in the feedback
+        print(FEEDBACK_MARK + _("The right answer: {right}. {explanation}", language).format(
+            right=_shown(right), explanation=question.explanation[language]))
     answer = answers.get(question_id) if isinstance(answers, Mapping) else None
     if not is_answered(answer):
-        raise CheckFailed(_("Question {qid} is not answered.", language).format(
-            qid=question_id) + review)
+        raise CheckFailed(_("Question {qid} is not answered.", language).format(qid=question_id))
     if not is_correct(quiz, question_id, answer):
         raise CheckFailed(_("The answer to {qid} is not right.", language).format(
-            qid=question_id) + review)
-    if right is not None:
-        print(_("✓ The answer to {qid} is right.", language).format(qid=question_id) + review)
+            qid=question_id))
 
 
 #: How each kind of answer is written. No example values: next to a question id they could

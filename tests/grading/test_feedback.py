@@ -101,6 +101,20 @@ def test_feedback_shows_the_tests_name_points_and_verdict_not_their_code():
     assert HIDDEN_TEST in graded.cells[1].source  # the instructor's notebook keeps it
 
 
+def test_lines_a_test_printed_for_the_student_follow_its_verdict_redacted():
+    error = nbformat.v4.new_output("error", ename="CheckFailed", evalue="Not right.",
+                                   traceback=["Traceback"])
+    review = "» The right answer: c. Because it is."
+    graded, released = _notebooks([_stream(f"checking\n{review}\n» {HIDDEN_TEST}\n"), error])
+    shown = feedback_notebook(graded, released).cells[1].outputs[0].text
+    assert shown.splitlines() == ["✗ CheckFailed: Not right.", review,
+                                  "[a line of a hidden test was removed from this output by "
+                                  "the grader]"]
+    passed, _ = _notebooks([_stream(f"{review}\n» {'x' * 2000}\n")])
+    lines = feedback_notebook(passed, released).cells[1].outputs[0].text.splitlines()
+    assert lines[:2] == ["✓ passed", review] and len(lines[2]) == 1001 and lines[2][-1] == "…"
+
+
 def test_an_output_that_quotes_a_hidden_test_loses_that_line_only():
     leak = _stream(f"the tests were:\n{VISIBLE_TEST}\n{HIDDEN_TEST}\n")
     graded, released = _notebooks([], [leak])

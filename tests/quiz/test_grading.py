@@ -47,24 +47,26 @@ def test_check_answers_passes_on_right():
         check_answers("lesson1-check", answers, question_id)
 
 
-def test_with_the_right_answer_given_the_check_is_the_question_s_review(capsys):
-    # As the hidden test cells call it: graded feedback then shows the answer and why.
+def test_with_the_right_answer_given_the_check_prints_the_question_s_review(capsys):
+    # As the hidden test cells call it: the feedback page then shows the answer and why.
     explanation = load_quiz("lesson1-check").question("q1").explanation["en"]
-    review = f"The right answer: b. {explanation}"
+    review = f"» The right answer: b. {explanation}\n"
     check_answers("lesson1-check", {"q1": "b"}, "q1", right="b")
-    assert capsys.readouterr().out == f"✓ The answer to q1 is right. {review}\n"
-    with pytest.raises(CheckFailed) as wrong:
+    assert capsys.readouterr().out == review
+    with pytest.raises(CheckFailed, match=r"^The answer to q1 is not right\.$"):
         check_answers("lesson1-check", {"q1": "c"}, "q1", right="b")
-    assert str(wrong.value) == f"The answer to q1 is not right. {review}"
-    with pytest.raises(CheckFailed) as missing:
+    assert capsys.readouterr().out == review
+    with pytest.raises(CheckFailed, match=r"^Question q3 is not answered\.$"):
         check_answers("lesson1-check", {}, "q3", right=["a", "b", "d"])
-    assert str(missing.value).startswith("Question q3 is not answered. The right answer: "
-                                         "a, b, d. ")
-    with pytest.raises(CheckFailed, match=r"The right answer: 3104\. "):
+    assert capsys.readouterr().out.startswith("» The right answer: a, b, d. ")
+    with pytest.raises(CheckFailed):
         check_answers("lesson1-check", {"q2": 3000}, "q2", right=3104)
+    assert capsys.readouterr().out.startswith("» The right answer: 3104. ")
+    check_answers("lesson1-check", {"q1": "b"}, "q1")  # without it, nothing is printed
+    assert capsys.readouterr().out == ""
 
 
-def test_the_review_follows_the_notebook_s_language():
+def test_the_review_follows_the_notebook_s_language(capsys):
     set_language("ko")
     try:
         with pytest.raises(CheckFailed) as wrong:
@@ -72,7 +74,8 @@ def test_the_review_follows_the_notebook_s_language():
     finally:
         set_language("en")
     explanation = load_quiz("lesson1-check").question("q1").explanation["ko"]
-    assert str(wrong.value) == f"문제 q1의 답이 맞지 않습니다. 정답: b. {explanation}"
+    assert str(wrong.value) == "문제 q1의 답이 맞지 않습니다."
+    assert capsys.readouterr().out == f"» 정답: b. {explanation}\n"
 
 
 def test_a_wrong_right_answer_is_the_author_s_mistake():
