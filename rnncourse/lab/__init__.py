@@ -85,7 +85,10 @@ def lab_command(notebook_dir: Path, extra: list[str]) -> list[str]:
     if program is None:
         raise CourseError("JupyterLab is not installed in this environment; run ./course lab, "
                           "or pip install -e . in the course folder.")
-    return [program, "lab", f"--notebook-dir={notebook_dir}", *settings_options(), *extra]
+    chosen = any(arg.split("=")[0] in ("--notebook-dir", "--ServerApp.root_dir")
+                 for arg in extra)  # the user's own folder wins over lessons/
+    folder = [] if chosen else [f"--notebook-dir={notebook_dir}"]
+    return [program, "lab", *folder, *settings_options(), *extra]
 
 
 def launch(extra: list[str], *, instructor: bool = False) -> None:

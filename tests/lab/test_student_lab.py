@@ -10,11 +10,12 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import psutil
 import pytest
 
-from rnncourse.lab import CONFIG, config_folders, exchange_root, lab_environment
+from rnncourse.lab import CONFIG, config_folders, exchange_root, lab_command, lab_environment
 from rnncourse.release import nbgrader_env
 from tests.lab.server import lesson_folder, running_lab
 
@@ -53,6 +54,13 @@ def test_the_config_folders_follow_the_role_and_the_exchange():
     assert config_folders(instructor=True) == [CONFIG / "validate"]
     env = lab_environment({"JUPYTER_CONFIG_PATH": "/etc/mine"}, [CONFIG / "validate"])
     assert env["JUPYTER_CONFIG_PATH"] == os.pathsep.join([str(CONFIG / "validate"), "/etc/mine"])
+
+
+def test_the_lessons_folder_is_served_unless_the_user_names_another():
+    command = lab_command(Path("/course/lessons"), ["--port=9999"])
+    assert command[1:3] == ["lab", "--notebook-dir=/course/lessons"] and "--port=9999" in command
+    mine = lab_command(Path("/course/lessons"), ["--notebook-dir=/home/me"])
+    assert [arg for arg in mine if "notebook-dir" in arg] == ["--notebook-dir=/home/me"]
 
 
 def test_the_exchange_is_the_one_nbgrader_s_settings_name(tmp_path, monkeypatch):
