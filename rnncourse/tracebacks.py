@@ -70,6 +70,13 @@ def render(error: BaseException) -> list[str]:
     return [*_formatted(cause, student_frames), "", *sentence_lines(error)]
 
 
+def _innermost(tb: types.TracebackType) -> types.TracebackType:
+    """The entry of ``tb`` where the error was raised."""
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb
+
+
 def unwritten_stub(error: BaseException, tb: types.TracebackType | None) -> str | None:
     """The sentence for an exercise the student has not written yet, else None.
 
@@ -78,15 +85,14 @@ def unwritten_stub(error: BaseException, tb: types.TracebackType | None) -> str 
     """
     if type(error) is not NotImplementedError or error.args or tb is None:
         return None
-    while tb.tb_next is not None:
-        tb = tb.tb_next
+    tb = _innermost(tb)
     code = tb.tb_frame.f_code
     if is_ours(code.co_filename):
         return None
     from rnncourse.i18n import _  # here: importing rnncourse must not need polib (the grader)
 
     name = getattr(code, "co_qualname", code.co_name)  # co_qualname: Python 3.11+
-    where = _("a cell") if name == "<module>" else f"{name}"
+    where = _("a cell") if name == "<module>" else name
     return _("{where} is not written yet: replace `raise NotImplementedError()` (line {line} "
              "of its cell) with your code.").format(where=where, line=tb.tb_lineno)
 
@@ -99,8 +105,7 @@ def undefined_name(error: BaseException, tb: types.TracebackType | None) -> str 
     """
     if type(error) is not NameError or tb is None:
         return None
-    while tb.tb_next is not None:
-        tb = tb.tb_next
+    tb = _innermost(tb)
     if tb.tb_frame.f_code.co_name != "<module>" or is_ours(tb.tb_frame.f_code.co_filename):
         return None
     from rnncourse.i18n import _
