@@ -62,6 +62,26 @@ def notebooks(root: Path, framework: str) -> list[Path]:
     return sorted((root / "solutions").glob(f"*-{framework}/*.ipynb"))
 
 
+def load_cells(path: Path, grade_ids: list[str], name: str) -> dict:
+    """A namespace with the imports of ``path``'s code cells up to the last of ``grade_ids``,
+    then those cells run in order."""
+    notebook = nbformat.read(path, as_version=4)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    ids = [_grade_id(cell) for cell in code]
+    missing = [grade_id for grade_id in grade_ids if grade_id not in ids]
+    if missing:
+        raise HarnessError(f"{path} has no cell with grade id {missing[0]!r}.")
+    last = max(ids.index(grade_id) for grade_id in grade_ids)
+    namespace: dict = {"__name__": name}
+    module = ast.Module(body=[node for cell in code[:last + 1]
+                              for node in _imports(cell.source)], type_ignores=[])
+    exec(compile(module, f"{path.name} (imports)", "exec"), namespace)
+    for grade_id in grade_ids:
+        source = code[ids.index(grade_id)].source
+        exec(compile(source, f"{path.name} ({grade_id})", "exec"), namespace)
+    return namespace
+
+
 def load_exercise(root: Path, framework: str, kind: str) -> Exercise:
     """The solution's classes for ``kind`` ("rnn", "lstm" or "gru") in ``framework``.
 
@@ -76,17 +96,10 @@ def load_exercise(root: Path, framework: str, kind: str) -> Exercise:
         if cell_id not in ids:
             continue
         wanted = [cell_id] + ([layer_id] if layer_id in ids else [])
-        last = max(ids.index(grade_id) for grade_id in wanted)
-        namespace: dict = {"__name__": f"solution_{kind}_{framework}"}
-        # The imports of every cell up to the last exercise we need, then the exercises.
-        module = ast.Module(body=[node for cell in code[:last + 1]
-                                  for node in _imports(cell.source)], type_ignores=[])
-        exec(compile(module, f"{path.name} (imports)", "exec"), namespace)
+        namespace = load_cells(path, wanted, f"solution_{kind}_{framework}")
         classes = {}
         for grade_id in wanted:
-            source = code[ids.index(grade_id)].source
-            exec(compile(source, f"{path.name} ({grade_id})", "exec"), namespace)
-            names = _classes(source)
+            names = _classes(code[ids.index(grade_id)].source)
             if not names:
                 raise HarnessError(f"The cell {grade_id!r} of {path} defines no class.")
             classes[grade_id] = namespace[names[0]]

@@ -250,3 +250,26 @@ def test_update_refuses_results_it_cannot_combine_honestly(quick_run, tmp_path, 
 def test_update_needs_existing_results(tmp_path, capsys):
     assert main(["--quick", "--parts", "data", "--update", "--out", str(tmp_path)]) == 2
     assert "--update needs existing results" in capsys.readouterr().err
+
+
+def test_check_times_runs_every_tensorflow_check_on_the_solutions_own_code():
+    from benchmarks.check_times import _cases
+
+    cases = _cases()
+    assert [name for name, *_rest in cases] == [
+        "check_rnn_cell", "check_rnn_layer", "check_classifier", "check_lstm_cell",
+        "check_lstm_layer", "check_gru_cell", "check_padding_invariance", "check_reverse_padded",
+        "check_bidirectional", "check_stacked", "check_pooling"]
+    # Every argument is read from a solution notebook's exercise cell, not from a copy.
+    for _name, _eager, _public, args in cases:
+        assert all(arg.__module__.startswith("lesson") for arg in args), args
+
+
+def test_the_mistake_corpus_holds_each_mistake_once_in_both_frameworks():
+    from benchmarks.visible_vs_hidden import corpus
+
+    mistakes = corpus()
+    keys = [(framework, check, name) for framework, check, name, _args in mistakes]
+    assert len(keys) == len(set(keys)) and len(keys) > 200
+    assert {framework for framework, *_rest in keys} == {"pytorch", "tensorflow"}
+    assert ("tensorflow", "check_classifier", "NumpyIndexClassifier") in keys

@@ -57,6 +57,8 @@ class Backend(Protocol):
     loading_hint: str
     #: Largest relative error accepted: 1e-8 in float64, looser in the float32 fallback.
     tolerance: float
+    #: How to turn integer lengths into the inputs' float dtype, e.g. "lengths.to(x.dtype)".
+    integer_cast_text: str
 
     def build(self, cls: type, *args: Any) -> Any:
         """Instantiate a student's class so that its parameters are float64."""
@@ -147,6 +149,10 @@ class GatedBackend(Backend, Protocol):
     gated_parameter_hint: str
     #: True for the float32 backend that runs only when the student's code needs float32.
     is_fallback: bool
+
+    def recurrent_kinds(self, model: Any) -> dict[str, str]:
+        """The built-in recurrent layers ``model`` holds: kind ("rnn", "lstm", "gru") -> the
+        framework's class name, e.g. {"lstm": "torch.nn.LSTM"}."""
 
     def random_gated_layer(self, kind: str, input_size: int, hidden_size: int,
                            rng: np.random.Generator) -> Any:
@@ -241,6 +247,8 @@ class DeepBackend(Protocol):
     eval_dropout_hint: str
     #: How to leave the padding out of a maximum, e.g. "masked_fill(..., float('-inf'))".
     masked_max_hint: str
+    #: The framework's way to reverse whole rows, padding included: "x.flip(1)".
+    flip_all_text: str
 
     def bidirectional_reference_name(self, *kinds: str) -> str:
         """The framework's bidirectional layer, e.g. "torch.nn.LSTM(bidirectional=True)"."""

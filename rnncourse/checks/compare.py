@@ -38,11 +38,24 @@ def describe_index(index: Sequence[int], axes: Sequence[str]) -> str:
     return ", ".join(f"{_(axis)} {i}" for axis, i in zip(axes, index, strict=False))
 
 
-def assert_shape(name: str, got: np.ndarray, expected: tuple[int, ...], hint: str = "") -> None:
-    """Fail with one sentence when ``got`` does not have the expected shape."""
+def joined(names: Sequence[str]) -> str:
+    """Names listed in words, for messages: "A", "A and B", "A, B and C"."""
+    if len(names) < 2:
+        return "".join(names)
+    return _("{names} and {last}").format(names=", ".join(names[:-1]), last=names[-1])
+
+
+def assert_shape(name: str, got: np.ndarray, expected: tuple[int, ...], hint: str = "", *,
+                 plural: bool = False) -> None:
+    """Fail with one sentence when ``got`` does not have the expected shape.
+
+    ``plural``: ``name`` is plural ("The outputs of ..."), so the sentence says "have".
+    """
     if tuple(got.shape) != tuple(expected):
         tail = f" {_(hint)}" if hint else ""
-        raise CheckFailed(_("{name} has shape {got} but should have shape {expected}.").format(
+        sentence = (_("{name} have shape {got} but should have shape {expected}.") if plural
+                    else _("{name} has shape {got} but should have shape {expected}."))
+        raise CheckFailed(sentence.format(
             name=_(name), got=tuple(got.shape), expected=tuple(expected)) + tail)
 
 
@@ -56,18 +69,22 @@ def assert_close(
     step_axis: int | None = None,
     tol: float = TOLERANCE,
     hint: str = "",
+    plural: bool = False,
 ) -> None:
     """Fail with one sentence saying where and by how much ``got`` differs from ``expected``.
 
     ``axes`` names the dimensions for the message; when ``step_axis`` is given the
     message names the first time step that differs, which is where a bug shows first.
+    ``plural``: ``name`` is plural ("Your RNN's outputs"), so the verbs agree with it.
     """
     got = np.asarray(got, dtype=np.float64)
     expected = np.asarray(expected, dtype=np.float64)
-    assert_shape(name, got, expected.shape)
+    assert_shape(name, got, expected.shape, plural=plural)
     if not np.all(np.isfinite(got)):
-        raise CheckFailed(_("{name} contains NaN or infinite values; {reference} gives finite "
-                            "ones.").format(name=_(name), reference=_(reference)))
+        sentence = (_("{name} contain NaN or infinite values; {reference} gives finite ones.")
+                    if plural else
+                    _("{name} contains NaN or infinite values; {reference} gives finite ones."))
+        raise CheckFailed(sentence.format(name=_(name), reference=_(reference)))
     error = relative_error(got, expected)
     if error <= tol:
         return
@@ -89,8 +106,10 @@ def assert_close(
             where=describe_index(index, axes) if axes else str(tuple(int(i) for i in index)))
     flat = tuple(int(i) for i in index)
     tail = f" {_(hint)}" if hint else ""
-    raise CheckFailed(_(
-        "{name} differs from {reference} {where}: got {got:.6g}, expected {expected:.6g} "
-        "(relative error {error:.1e}, tolerance {tol:.0e})."
-    ).format(name=_(name), reference=_(reference), where=where, got=got[flat],
-             expected=expected[flat], error=error, tol=tol) + tail)
+    sentence = (_("{name} differ from {reference} {where}: got {got:.6g}, expected "
+                  "{expected:.6g} (relative error {error:.1e}, tolerance {tol:.0e}).") if plural
+                else _("{name} differs from {reference} {where}: got {got:.6g}, expected "
+                       "{expected:.6g} (relative error {error:.1e}, tolerance {tol:.0e})."))
+    raise CheckFailed(sentence.format(name=_(name), reference=_(reference), where=where,
+                                      got=got[flat], expected=expected[flat], error=error,
+                                      tol=tol) + tail)

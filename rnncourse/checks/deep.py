@@ -44,8 +44,9 @@ POOLING_QUICK = (((7, 3, 5, 1), 7, 3),)
 POOLING_THOROUGH = POOLING_QUICK + (((1,), 1, 1), ((4,), 4, 2), ((2, 9, 3), 12, 5),
                                     ((1, 1), 3, 2))
 #: (kind, input size, hidden size) of the Bidirectional layers checked.
-BIDIRECTIONAL_QUICK = (("lstm", 3, 4),)
-BIDIRECTIONAL_THOROUGH = (("lstm", 3, 4), ("gru", 1, 2))
+#: Every kind the hidden test reads, so that a ✓ here predicts the grade.
+BIDIRECTIONAL_QUICK = (("lstm", 3, 4), ("gru", 1, 2))
+BIDIRECTIONAL_THOROUGH = BIDIRECTIONAL_QUICK
 #: (lengths, steps): a sequence as long as the batch first (a reversal across the padding is
 #: right for it only), batch 1 and length 1, padding after the longest, longer sequences.
 DEEP_CASES_QUICK: tuple[Case, ...] = (((7, 3, 5, 1), 7), ((1,), 1))
@@ -53,7 +54,9 @@ DEEP_CASES_THOROUGH: tuple[Case, ...] = (((7, 3, 5, 1), 7), ((1,), 1), ((2, 5), 
                                          ((12, 4, 12, 9, 1), 12))
 #: (kind, input size, hidden size, num_layers, dropout, with the student's Bidirectional?).
 StackConfig = tuple[str, int, int, int, float, bool]
-STACKED_QUICK: tuple[StackConfig, ...] = (("lstm", 3, 4, 2, 0.3, False),)
+#: Quick: both kinds and layer counts of the thorough set (a stack may break at 3 layers only).
+STACKED_QUICK: tuple[StackConfig, ...] = (("lstm", 3, 4, 2, 0.3, False),
+                                          ("gru", 4, 4, 3, 0.0, False))
 #: Thorough: dropout > 0 and = 0 between layers, input size = hidden size (so that feeding x to
 #: every layer raises nothing by itself), a single layer, and the student's Bidirectional.
 STACKED_THOROUGH: tuple[StackConfig, ...] = (
@@ -140,13 +143,6 @@ def _short_row_only(backend: DeepBackend, got: np.ndarray, expected: np.ndarray,
     return None
 
 
-def joined(names: Sequence[str]) -> str:
-    """Names listed in words, for messages: "A", "A and B", "A, B and C"."""
-    if len(names) < 2:
-        return "".join(names)
-    return _("{names} and {last}").format(names=", ".join(names[:-1]), last=names[-1])
-
-
 def _sentence(clause: str) -> str:
     """A hint clause ("use ...") as a sentence of its own ("Use ...")."""
     return clause[:1].upper() + clause[1:]
@@ -203,10 +199,10 @@ def _check_reversal(backend: DeepBackend, got: np.ndarray, x: np.ndarray,
     padded = any(length < steps for length in lengths)
     if padded and _is_close(backend, got, x[:, ::-1]):
         raise CheckFailed(_(
-            "Your {function} flips whole rows, padding included (like x.flip(1)), so a shorter "
+            "Your {function} flips whole rows, padding included (like {flip}), so a shorter "
             "sequence starts with its padding ({case}): reverse each sequence within its own "
             "length (its first length steps) and leave the padding steps where they are."
-        ).format(function=REVERSE, case=case))
+        ).format(function=REVERSE, flip=backend.flip_all_text, case=case))
     if padded and all(_is_close(backend, got[row, steps - length:], x[row, :length][::-1])
                       for row, length in enumerate(lengths)):
         raise CheckFailed(_(
@@ -521,7 +517,7 @@ def check_bidirectional(
                        "{steps} steps").format(what=what, count=len(lengths), steps=steps),
                      first.outputs, (len(lengths), steps, 2 * h),
                      hint=N_("Concatenate the forward and backward outputs along the last axis: "
-                             "(batch, steps, 2·hidden_size)."))
+                             "(batch, steps, 2·hidden_size)."), plural=True)
         _check_final_structure(first.final, slots, what, len(lengths), h)
 
         backend.randomize_layers(layers, rng)
@@ -725,7 +721,8 @@ def check_stacked(
         assert_shape(_("The outputs of your {what} for a batch of {count} sequences of "
                        "{steps} steps").format(what=what, count=len(lengths), steps=steps),
                      first.outputs, (len(lengths), steps, width),
-                     hint=N_("They are the last layer's outputs: (batch, steps, output_size)."))
+                     hint=N_("They are the last layer's outputs: (batch, steps, output_size)."),
+                     plural=True)
         _check_final_structure(first.final, slots, what, len(lengths), h)
         if not bidirectional:
             _check_flow(backend, first, recorder, recurrents, x, lengths, steps, dropout,
@@ -745,7 +742,7 @@ def check_stacked(
             _close(backend, _("Your {what}'s outputs ({case})").format(what=what, case=case),
                    _only_real(got.outputs, mask),
                    _only_real(ref.outputs, mask), reference=reference_name,
-                   axes=("sequence", "step", "unit"), step_axis=1,
+                   axes=("sequence", "step", "unit"), step_axis=1, plural=True,
                    hint=N_("Each layer reads the previous layer's outputs, and the stack returns "
                            "the last layer's outputs."))
             _check_final_structure(got.final, slots, what, len(lengths), h)
@@ -955,7 +952,7 @@ class DeepLessonChecks(PrecisionChecks):
                       thorough: bool = False) -> None:
         """Check ``Stacked(make_layer, ..., num_layers, dropout)``: against the framework's
         multi-layer layer in eval mode, and where its dropout goes in training; thorough with
-        ``bidirectional_class`` also stacks the student's Bidirectional layers."""
+        ``bidirectional_class`` also stacks the student's Bidirectional layers (quick too)."""
         if thorough:
             configs = STACKED_THOROUGH + (STACKED_BIDIRECTIONAL if bidirectional_class else ())
             note = self._run(check_stacked, stacked_class, bidirectional_class, configs=configs,
@@ -968,11 +965,15 @@ class DeepLessonChecks(PrecisionChecks):
                       else _("✓ Stacked matches {reference} in eval mode and applies dropout "
                              "only between layers in training, on every shape."))
         else:
-            note = self._run(check_stacked, stacked_class)
-            kind, _e, _h, layers, dropout, _bidirectional = STACKED_QUICK[0]
-            reference = self.precise.stacked_reference_name(kind, layers, dropout, False)
-            passed = _("✓ Stacked matches {reference} in eval mode and applies dropout only "
-                       "between layers in training.")
+            configs = STACKED_QUICK + (STACKED_BIDIRECTIONAL if bidirectional_class else ())
+            note = self._run(check_stacked, stacked_class, bidirectional_class, configs=configs)
+            kinds = tuple(dict.fromkeys(config[0] for config in configs))
+            reference = self.precise.stacked_summary(*kinds)
+            passed = (_("✓ Stacked matches {reference} in eval mode, also with your "
+                        "Bidirectional layers, and applies dropout only between layers in "
+                        "training.") if bidirectional_class
+                      else _("✓ Stacked matches {reference} in eval mode and applies dropout "
+                             "only between layers in training."))
         print(passed.format(reference=reference) + note)
 
     def check_pooling(self, max_function: Callable[..., Any], mean_function: Callable[..., Any],

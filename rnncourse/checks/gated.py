@@ -21,6 +21,7 @@ The checks never assume how a student lays out the gates. Three things are compa
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +30,7 @@ import numpy as np
 
 from rnncourse.checks import rnn as neutral
 from rnncourse.checks.backend import GatedBackend
-from rnncourse.checks.compare import assert_close, assert_shape, relative_error
+from rnncourse.checks.compare import assert_close, assert_shape, joined, relative_error
 from rnncourse.checks.lesson import THOROUGH_SIZES, PrecisionChecks
 from rnncourse.errors import CheckFailed
 from rnncourse.i18n import N_, _
@@ -157,6 +158,24 @@ def _check_cell_shapes(backend: GatedBackend, gk: GatedKind, cell: Any, e: int, 
                      hint=N_("It should hold one row of hidden_size values per example."))
 
 
+def _is_swapped(backend: GatedBackend, got: State, expected: State) -> bool:
+    """True for an LSTM state returned as (c, h): each part is the other one expected."""
+    if len(got) != 2 or len(expected) != 2:
+        return False
+    pairs = list(zip(got, reversed(expected), strict=True))
+    return all(np.shape(g) == np.shape(x) and bool(np.all(np.isfinite(g)))
+               and relative_error(np.asarray(g), x) <= backend.tolerance for g, x in pairs)
+
+
+def _fail_if_cell_swaps(backend: GatedBackend, gk: GatedKind, got: State,
+                        expected: State) -> None:
+    if _is_swapped(backend, got, expected):
+        raise CheckFailed(_(
+            "Your {cell} returns (c_new, h_new): its first value is the expected C and its "
+            "second the expected H; return (h_new, c_new), h first."
+        ).format(cell=gk.cell))
+
+
 def _check_zero_parameters(backend: GatedBackend, gk: GatedKind, cell: Any, e: int, h: int,
                            rng: np.random.Generator) -> None:
     """The known value with every parameter zero (see the module's docstring)."""
@@ -165,6 +184,7 @@ def _check_zero_parameters(backend: GatedBackend, gk: GatedKind, cell: Any, e: i
     got = backend.unroll_gated_cell(cell, gk.kind, gk.cell, rng.normal(size=(3, 1, e)),
                                     state).steps[0]
     expected = gk.zero_parameter_state(state)
+    _fail_if_cell_swaps(backend, gk, got, expected)
     # C first: H is computed from it, so a wrong C makes H wrong too.
     for k in reversed(range(len(gk.parts))):
         _close(backend, _("With every parameter set to zero, the new {part} of your "
@@ -185,10 +205,9 @@ def _load(backend: GatedBackend, gk: GatedKind, load_function: Callable[[Any, An
     except Exception as error:  # the student's own error, shown with the layout hint
         if not backend.is_fallback and neutral.looks_like_precision_mix(error):
             raise  # e.g. a float32 constant assigned in float64: retried in float32
-        text = " ".join(str(error).split())
-        text = text if len(text) <= 200 else text[:199] + "…"
         raise CheckFailed(_("{name} raised {error_type} ({error}); {hint}").format(
-            name=_function_name(load_function), error_type=type(error).__name__, error=text,
+            name=_function_name(load_function), error_type=type(error).__name__,
+            error=neutral.error_summary(error),
             hint=_(backend.gated_loading_hints[gk.kind]))) from error
 
 
@@ -235,7 +254,7 @@ def check_gated_cell(
     *,
     sizes: Sequence[tuple[int, int]] = ((3, 4),),
     cases: Sequence[tuple[int, int, bool]] = QUICK_CELL_CASES,
-    gradients: bool = False,
+    gradients: bool = True,
     seed: int = 0,
 ) -> None:
     """Check a student's LSTM/GRU cell and loading function against the framework's layer.
@@ -268,6 +287,7 @@ def check_gated_cell(
             got = backend.unroll_gated_cell(cell, gk.kind, what, x, state, grads)
             ref = backend.run_gated_reference(layer, gk.kind, x, state, grads)
             case = _case(batch, steps, with_state, e, h)
+            _fail_if_cell_swaps(backend, gk, got.stacked(), ref.stacked())
             _compare_steps(
                 backend, gk, got.stacked(), ref.stacked(),
                 lambda k, c=case: _("After {name}, the {part} of your {what} ({case})").format(
@@ -296,7 +316,7 @@ def check_gated_layer(
     *,
     sizes: Sequence[tuple[int, int]] = ((3, 4),),
     cases: Sequence[tuple[int, int, bool]] = QUICK_LAYER_CASES,
-    gradients: bool = False,
+    gradients: bool = True,
     seed: int = 0,
 ) -> None:
     """Check a student's LSTM/GRU layer, loaded through ``layer.cell``, against the framework's.
@@ -315,7 +335,8 @@ def check_gated_layer(
         assert_shape(_("The outputs of your {layer} for a batch of 2 sequences of length "
                        "3").format(layer=gk.layer),
                      first.outputs, (2, 3, h), hint=N_("They should hold the new h after every "
-                                                       "step: (batch, steps, hidden_size)."))
+                                                       "step: (batch, steps, hidden_size)."),
+                     plural=True)
         for part, value in zip(gk.parts, first.final, strict=True):
             assert_shape(_("The final {part} of your {layer} for a batch of 2").format(
                 part=part.lower(), layer=gk.layer), value, (2, h))
@@ -360,11 +381,18 @@ def check_gated_layer(
                 _close(backend, _("Your {layer}'s outputs ({case})").format(
                            layer=gk.layer, case=case), got.outputs,
                        expected[0], reference=reference, axes=("sequence", "step", "unit"),
-                       step_axis=1, hint=steps_hint.format(state=gk.state_text, kind=gk.kind))
+                       step_axis=1, hint=steps_hint.format(state=gk.state_text, kind=gk.kind),
+                       plural=True)
             except CheckFailed:
                 if with_state:
                     _check_initial_state_used(backend, gk, got, reference_layer, x)
                 raise
+            if _is_swapped(backend, got.final, tuple(part[:, -1] for part in expected)):
+                raise CheckFailed(_(
+                    "Your {layer} returns its final state as (c_T, h_T): its first value is the "
+                    "expected C and its second the expected H; return (outputs, (h_T, c_T)), h "
+                    "first."
+                ).format(layer=gk.layer))
             for k, part in enumerate(gk.parts):
                 _close(backend, _("Your {layer}'s final {part} ({case})").format(
                            layer=gk.layer, part=part, case=case), got.final[k],
@@ -411,31 +439,68 @@ def check_padding_invariance(
     model_class: type,
     *,
     batches: Sequence[tuple[Sequence[int], Sequence[int]]] = PADDING_QUICK,
-    gradients: bool = False,
+    gradients: bool = True,
     seed: int = 0,
     vocab_size: int = 30,
     embed_size: int = 5,
     hidden_size: int = 6,
     num_classes: int = 4,
+    kinds: Sequence[str] = ("lstm", "gru"),
 ) -> None:
     """A classifier's logits for a sequence must not change with the padding around it.
 
     ``batches`` are (lengths, widths) pairs: sequences of those lengths, padded with 0 to each
-    width, compared with each sequence alone. Built-in recurrent layers are allowed here.
+    width, compared with each sequence alone. Built-in recurrent layers are allowed here. A
+    class whose constructor takes ``kind`` is checked with each of ``kinds``, and must then hold
+    the built-in layer of that kind.
     """
+    if "kind" not in _parameters(model_class):
+        _check_padding_of(backend, backend.build(model_class, vocab_size, embed_size,
+                                                 hidden_size, num_classes),
+                          batches, gradients, seed, vocab_size, num_classes)
+        return
+    for kind in kinds:
+        model = backend.build(model_class, vocab_size, embed_size, hidden_size, num_classes,
+                              kind)
+        found = backend.recurrent_kinds(model)
+        if found and kind not in found:
+            expected = (backend.gated_reference_names.get(kind)
+                        or backend.reference_layer_name)
+            raise CheckFailed(_(
+                "Your {name} built with kind=\"{kind}\" holds {found} and no {expected}: build "
+                "the recurrent layer that kind names (for example self.LAYERS[kind])."
+            ).format(name=getattr(model_class, "__name__", _("classifier")), kind=kind,
+                     found=joined(sorted(found.values())), expected=expected))
+        _check_padding_of(backend, model, batches, gradients, seed, vocab_size, num_classes)
+
+
+def _parameters(model_class: type) -> set[str]:
+    """The names the constructor of ``model_class`` takes (none known: the empty set)."""
+    try:
+        return set(inspect.signature(model_class).parameters)
+    except (TypeError, ValueError):
+        return set()
+
+
+def _check_padding_of(backend: GatedBackend, model: Any,
+                      batches: Sequence[tuple[Sequence[int], Sequence[int]]], gradients: bool,
+                      seed: int, vocab_size: int, num_classes: int) -> None:
+    """:func:`check_padding_invariance` on one built classifier."""
     rng = np.random.default_rng(seed)
-    model = backend.build(model_class, vocab_size, embed_size, hidden_size, num_classes)
     first = _padded_ids(rng, batches[0][0], vocab_size)
     logits = backend.run_classifier(model, first).output
     assert_shape(_("The logits of your classifier for {count} sequences").format(
                      count=len(first)), logits, (len(first), num_classes),
-                 hint=N_("Return one score per class for each sequence, before any softmax."))
+                 hint=N_("Return one score per class for each sequence, before any softmax."),
+                 plural=True)
     backend.fill_parameters(model, lambda shape: rng.uniform(-0.5, 0.5, size=shape))
     for lengths, widths in batches:
         ids = _padded_ids(rng, lengths, vocab_size)
-        if not np.all(np.isfinite(backend.run_classifier(model, ids).output)):
+        logits = backend.run_classifier(model, ids).output
+        if not np.all(np.isfinite(logits)):
             raise CheckFailed(_("Your classifier returns NaN or infinite logits for random "
                                 "weights."))
+        neutral.fail_if_probabilities(logits)
         found = neutral.find_padding_change(backend, model, ids, lengths, widths)
         if found is not None:
             raise CheckFailed(_(

@@ -28,7 +28,8 @@ from rnncourse.checks.backend import (
     ModelRun,
     nested_arrays,
 )
-from rnncourse.checks.deep import DeepLessonChecks, joined
+from rnncourse.checks.compare import joined
+from rnncourse.checks.deep import DeepLessonChecks
 from rnncourse.checks.gated import GatedLessonChecks, float32_exact
 from rnncourse.checks.lesson import LessonChecks
 from rnncourse.errors import CheckFailed
@@ -48,6 +49,10 @@ def _default_dtype(dtype: torch.dtype) -> Iterator[None]:
 
 
 def _numpy(value: Any, what: str) -> np.ndarray:
+    if isinstance(value, tuple) and hasattr(value, "values") and hasattr(value, "indices"):
+        # torch.max(x, dim) and x.max(dim) return a (values, indices) named tuple.
+        raise CheckFailed(_("{what} returned the (values, indices) pair that max(dim=...) "
+                            "gives; return its .values (or use amax).").format(what=what))
     if not torch.is_tensor(value):
         raise CheckFailed(_("{what} returned a {type}; it should return a tensor.").format(
             what=what, type=type(value).__name__))
@@ -68,6 +73,7 @@ class TorchBackend:
         "Compute every step with torch operations on the tensors themselves (no .detach(), "
         ".data, .numpy(), .item() or torch.no_grad()) and use every parameter."
     )
+    integer_cast_text = "lengths.to(outputs.dtype)"
     parameter_word = N_("parameter")
     loading_hint = N_(
         "nn.RNN stores weight_ih_l0 as (hidden, input), the transpose of W, likewise "
@@ -220,6 +226,15 @@ class TorchBackend:
                     "build it from your own code, without built-in recurrent layers."
                 ).format(what=_(what), layer=type(module).__name__, name=repr(name)))
 
+    def recurrent_kinds(self, model: nn.Module) -> dict[str, str]:
+        """The built-in recurrent layers ``model`` holds: kind -> the framework's class name."""
+        found = {}
+        for module in model.modules():
+            for kind, layer in (("rnn", nn.RNN), ("lstm", nn.LSTM), ("gru", nn.GRU)):
+                if isinstance(module, layer):
+                    found.setdefault(kind, f"torch.nn.{layer.__name__}")
+        return found
+
     # Lesson 2: gated cells (LSTM and GRU) ----------------------------------------------------
 
     @property
@@ -363,6 +378,7 @@ class TorchBackend:
     masked_max_hint = N_(
         "fill the padding with -inf (masked_fill(~mask, float('-inf'))) first"
     )
+    flip_all_text = "x.flip(1)"
 
     def bidirectional_reference_name(self, *kinds: str) -> str:
         names = [self.gated_reference_names.get(k, "torch.nn.RNN") for k in kinds]
@@ -402,8 +418,8 @@ class TorchBackend:
     def recorder(self, kind: str) -> LayerRecorder:
         recorder = LayerRecorder(kind)
 
-        def make_layer(input_size: int, hidden_size: int) -> _RecordingRecurrent:
-            layer = _RecordingRecurrent(input_size, hidden_size, kind, recorder)
+        def make_layer(input_size: int, hidden_size: int) -> RecordingRecurrent:
+            layer = RecordingRecurrent(input_size, hidden_size, kind, recorder)
             recorder.layers.append(layer)
             return layer
 
@@ -517,7 +533,7 @@ class TorchBackend:
         return run
 
 
-class _RecordingRecurrent(Recurrent):
+class RecordingRecurrent(Recurrent):
     """The course's Recurrent layer that remembers what it received and returned last."""
 
     def __init__(self, input_size: int, hidden_size: int, kind: str,

@@ -13,6 +13,7 @@ pass; a missing tanh, a forgotten state or a detached graph fail.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -141,7 +142,7 @@ def check_rnn_cell(
     *,
     sizes: Sequence[tuple[int, int]] = ((3, 4),),
     batch_sizes: Sequence[int] = (2,),
-    gradients: bool = False,
+    gradients: bool = True,
     seed: int = 0,
 ) -> None:
     """Compare a student's RNN cell with the framework's own cell; raise CheckFailed if not equal.
@@ -198,7 +199,7 @@ def check_rnn_layer(
     sizes: Sequence[tuple[int, int]] = ((3, 4),),
     shapes: Sequence[tuple[int, int]] = ((2, 5),),
     initial_states: Sequence[bool] = (False, True),
-    gradients: bool = False,
+    gradients: bool = True,
     seed: int = 0,
 ) -> None:
     """Compare a student's unrolled RNN layer with the framework's RNN layer.
@@ -215,7 +216,7 @@ def check_rnn_layer(
         assert_shape(N_("The outputs of your RNN for a batch of 2 sequences of length 3"),
                      first.outputs, (2, 3, h), hint=N_(
                          "Return (outputs, final_state), outputs holding the state after every "
-                         "step: (batch, steps, hidden_size)."))
+                         "step: (batch, steps, hidden_size)."), plural=True)
         assert_shape(N_("The final state of your RNN for a batch of 2"), first.final, (2, h))
         _check_parameter_count(backend, layer, what, e, h)
         backend.assert_no_builtin_rnn(layer, what)
@@ -245,7 +246,7 @@ def check_rnn_layer(
                     batch=batch, steps=steps)
                 _close(backend, _("Your RNN's outputs ({case})").format(case=case), got.outputs,
                              ref.outputs, reference=reference, axes=("sequence", "step", "unit"),
-                             step_axis=1,
+                             step_axis=1, plural=True,
                              hint=N_("Each step must feed the previous state into the cell and "
                                      "the first step must start from initial_state.")
                              if with_state else N_("Each step must feed the previous state into "
@@ -293,7 +294,7 @@ def check_weight_loading(
             raise
         except Exception as error:  # the student's own error, shown with the layout hint
             raise CheckFailed(_("{name} raised {error_type} ({error}); {hint}").format(
-                name=name, error_type=type(error).__name__, error=error,
+                name=name, error_type=type(error).__name__, error=error_summary(error),
                 hint=_(backend.loading_hint))) from error
         for batch, steps in shapes:
             x = rng.normal(size=(batch, steps, e))
@@ -345,6 +346,20 @@ def find_padding_change(
     return None
 
 
+def fail_if_probabilities(logits: np.ndarray) -> None:
+    """Fail when a classifier's outputs are softmax probabilities rather than logits.
+
+    The training loss applies the softmax itself (``from_logits=True``,
+    ``nn.CrossEntropyLoss``): probabilities fed to it train far worse, and silently.
+    """
+    if (logits.ndim == 2 and logits.shape[1] > 1 and np.all(logits >= 0) and np.all(logits <= 1)
+            and np.allclose(logits.sum(axis=1), 1.0, rtol=0, atol=1e-6)):
+        raise CheckFailed(_(
+            "Your classifier returns probabilities (every row is between 0 and 1 and sums to 1): "
+            "return the scores before the softmax (logits), because the training loss applies "
+            "the softmax itself."))
+
+
 def check_classifier(
     backend: Backend,
     model_class: type,
@@ -353,7 +368,7 @@ def check_classifier(
     embed_size: int = 5,
     hidden_size: int = 6,
     num_classes: int = 4,
-    gradients: bool = False,
+    gradients: bool = True,
     seed: int = 0,
 ) -> None:
     """Check a classifier's shapes, its own-RNN rule, padding invariance and gradient flow."""
@@ -365,9 +380,11 @@ def check_classifier(
         ids[row, :length] = rng.integers(2, vocab_size, size=length)
     logits = backend.run_classifier(model, ids).output
     assert_shape(N_("The logits of your classifier for 3 sequences"), logits, (3, num_classes),
-                 hint=N_("Return one score per class for each sequence, before any softmax."))
+                 hint=N_("Return one score per class for each sequence, before any softmax."),
+                 plural=True)
     backend.assert_no_builtin_rnn(model, CLASSIFIER)
     backend.fill_parameters(model, _small_uniform(rng, embed_size // 4, hidden_size // 4))
+    fail_if_probabilities(backend.run_classifier(model, ids).output)
     change = find_padding_change(backend, model, ids, lengths, (7, 12))
     if change is not None:
         raise CheckFailed(_(
@@ -387,6 +404,35 @@ def looks_like_precision_mix(error: BaseException) -> bool:
         word in text for word in ("double", "float64", "same dtype", "scalar type", "dtype"))
 
 
+def error_summary(error: BaseException, limit: int = 160) -> str:
+    """The student's error in one short line, for a message that quotes it.
+
+    Keras appends the variable itself, values and all, to its assignment errors: that part
+    is left out, and whatever remains is cut at ``limit`` characters.
+    """
+    text = str(error)
+    for tail in ("Target variable:", "<Variable ", "<tf.Variable "):
+        if tail in text:
+            text = text[: text.index(tail)]
+    text = " ".join(text.split()).rstrip(" .")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+#: How TensorFlow and PyTorch word a float tensor meeting an integer one.
+_INTEGER_MIXES = (
+    r"tf\.(float|double|bfloat)\w* != tf\.u?int\d+", r"tf\.u?int\d+ != tf\.(float|double)",
+    r"(double|float|half) tensor but is a u?int\d+ tensor",
+    r"u?int\d+ tensor but is a (double|float|half) tensor",
+    r"expected scalar type (double|float) but found (long|int)",
+)
+
+
+def looks_like_integer_mix(error: BaseException) -> bool:
+    """True for the frameworks' errors about a float tensor combined with an integer one."""
+    text = str(error).lower().split("arguments received")[0]  # Keras appends the inputs
+    return any(re.search(pattern, text) for pattern in _INTEGER_MIXES)
+
+
 def with_precision_fallback(
     precise: Backend, fallback: Backend, check: Callable[..., None], *args: Any, **kwargs: Any
 ) -> bool:
@@ -402,6 +448,13 @@ def with_precision_fallback(
     except CheckFailed:
         raise
     except Exception as error:
+        if looks_like_integer_mix(error):
+            # float32 would clash with the integers just the same: say what to change instead.
+            detail = error_summary(error, limit=120)
+            raise CheckFailed(_(
+                "Your code divides or multiplies a float tensor by an integer one ({detail}): "
+                "convert the integers first, e.g. {cast}."
+            ).format(detail=detail, cast=precise.integer_cast_text)) from error
         if not looks_like_precision_mix(error):
             raise
     check(fallback, *args, **kwargs)

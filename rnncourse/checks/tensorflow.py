@@ -8,7 +8,10 @@ when it passes. ``thorough=True`` runs the hidden tests' larger set of cases.
 from __future__ import annotations
 
 import contextlib
+import linecache
 import os
+import sysconfig
+import types
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -26,12 +29,14 @@ from rnncourse.checks.backend import (
     ModelRun,
     nested_arrays,
 )
-from rnncourse.checks.deep import DeepLessonChecks, joined
+from rnncourse.checks.compare import joined
+from rnncourse.checks.deep import DeepLessonChecks
 from rnncourse.checks.gated import GatedLessonChecks, float32_exact
 from rnncourse.checks.lesson import LessonChecks
 from rnncourse.errors import CheckFailed
 from rnncourse.i18n import N_, _
 from rnncourse.quiet import native_stderr_silenced
+from rnncourse.tracebacks import is_ours
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # honoured by part of TensorFlow's C++ log
 with native_stderr_silenced():  # the rest of its start-up notices go straight to fd 2
@@ -39,6 +44,8 @@ with native_stderr_silenced():  # the rest of its start-up notices go straight t
     import tensorflow as tf
 
     from rnncourse.tensorflow import RECURRENT_LAYERS, Recurrent
+
+_LIBRARY_KEYS = ("stdlib", "platstdlib", "purelib", "platlib")
 
 BUILTIN_RECURRENT = (
     keras.layers.RNN, keras.layers.SimpleRNNCell, keras.layers.LSTMCell, keras.layers.GRUCell,
@@ -79,6 +86,75 @@ def _zeros_if_none(grad: np.ndarray | None, like: np.ndarray) -> np.ndarray:
     return np.zeros_like(like) if grad is None else grad
 
 
+#: Where installed libraries and Python's own modules live: frames there are not the student's.
+_LIBRARY_PATHS = tuple(sorted({os.path.realpath(path) + os.sep for key, path in
+                               sysconfig.get_paths().items() if key in _LIBRARY_KEYS}))
+
+#: (words in the error, all of which must be there; the sentence for it). Marked with ``N_``
+#: and translated where the sentence is made.
+_GRAPH_CONSTRUCTS = (
+    (("to a numpy array",),
+     N_("{where} converts a tensor to NumPy (np.asarray, np.array or .numpy()), which works only "
+        "outside tf.function, and training runs your code inside one: keep it a tensor and use "
+        "tf or keras.ops operations (tf.sequence_mask, tf.gather, tf.where).")),
+    (("has no attribute 'numpy'",),
+     N_("{where} converts a tensor to NumPy (np.asarray, np.array or .numpy()), which works only "
+        "outside tf.function, and training runs your code inside one: keep it a tensor and use "
+        "tf or keras.ops operations (tf.sequence_mask, tf.gather, tf.where).")),
+    (("symbolictensor",),
+     N_("{where} turns a tensor into a Python number (int(), float(), range() or an index), "
+        "which works only outside tf.function, and training runs your code inside one: keep it "
+        "a tensor (a mask from tf.sequence_mask(lengths, tf.shape(x)[1]), tf.gather, or tf.print "
+        "to print it), and loop over range(x.shape[1]), which is a Python number.")),
+    (("as a python `bool`",),
+     N_("{where} branches on a tensor with a Python if, and, or or not, which works only outside "
+        "tf.function, and training runs your code inside one: compute both results and choose "
+        "with tf.where, or multiply by a mask.")),
+    (("iterating over a symbolic",),
+     N_("{where} loops over a tensor's values in Python, which works only outside tf.function, "
+        "and training runs your code inside one: loop over range(x.shape[1]), which is a Python "
+        "number, or use a mask.")),
+    (("int32", "int64"),
+     N_("{where} mixes int32 and int64 tensors inside tf.function, where training's batches of "
+        "ids are int64: cast with tf.cast(..., \"int32\") before combining them.")),
+)
+
+
+def _student_entry(tb: types.TracebackType | None) -> types.TracebackType | None:
+    """The innermost traceback entry in the student's code (not the course's or a library's)."""
+    found = None
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if not (is_ours(filename) or filename.startswith("<frozen")
+                or os.path.realpath(filename).startswith(_LIBRARY_PATHS)):
+            found = tb
+        tb = tb.tb_next
+    return found
+
+
+def graph_failure(error: BaseException) -> str:
+    """One sentence for code that runs eagerly but fails inside ``tf.function``."""
+    entry = _student_entry(error.__traceback__)
+    if entry is None:
+        where = _("Your code")
+    else:
+        code = entry.tb_frame.f_code
+        source = linecache.getline(code.co_filename, entry.tb_lineno).strip()
+        where = _("`{source}` (line {line}, in {function})").format(
+            line=entry.tb_lineno, function=getattr(code, "co_qualname", code.co_name),
+            source=source if len(source) <= 60 else source[:57] + "...")
+    text = str(error).lower()
+    for words, sentence in _GRAPH_CONSTRUCTS:
+        if all(word in text for word in words):
+            return _(sentence).format(where=where)
+    first_line = str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
+    if not first_line.endswith((".", "!", "?")):
+        first_line += "."
+    return _("{where} raises {error} inside tf.function, as training runs your code, although "
+             "it runs outside one: {message}").format(
+        where=where, error=type(error).__name__, message=first_line)
+
+
 class KerasBackend:
     """Runs students' Keras layers and models in float64 (or float32) for the neutral checks."""
 
@@ -91,15 +167,72 @@ class KerasBackend:
         "Compute every step with keras.ops or tf operations on the tensors themselves (no "
         ".numpy(), tf.stop_gradient or Python floats) and use every weight."
     )
+    integer_cast_text = "tf.cast(lengths, outputs.dtype)"
     parameter_word = N_("weight")
     loading_hint = N_(
         "SimpleRNN's get_weights() returns [kernel (input×hidden), recurrent_kernel "
         "(hidden×hidden), bias (hidden)]: the lesson's W, H and b, in that order."
     )
 
-    def __init__(self, dtype: str = "float64", tolerance: float = 1e-8) -> None:
+    def __init__(self, dtype: str = "float64", tolerance: float = 1e-8, *,
+                 graph: bool = False) -> None:
         self.dtype = dtype
         self.tolerance = tolerance
+        #: True for the twin that runs the student's code inside tf.function, as training does.
+        self.graph = graph
+        self._graph_twin: KerasBackend | None = None
+
+    @property
+    def graph_twin(self) -> KerasBackend:
+        """The same backend, running each call of the student's code inside ``tf.function``."""
+        if self.graph:
+            return self
+        if self._graph_twin is None:
+            self._graph_twin = KerasBackend(self.dtype, self.tolerance, graph=True)
+        return self._graph_twin
+
+    def run_traced(self, check: Callable[..., None], *args: Any, **kwargs: Any) -> None:
+        """``check`` on the graph twin; what fails only there is told in one sentence."""
+        try:
+            check(self.graph_twin, *args, **kwargs)
+        except CheckFailed as failure:
+            raise CheckFailed(_("Inside tf.function, as training runs your code: {message}")
+                              .format(message=failure)) from None
+        except Exception as error:  # noqa: BLE001  (each one becomes its sentence)
+            raise CheckFailed(graph_failure(error)) from None
+
+    def _call(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """``function(*args, **kwargs)``: eagerly, or traced in a ``tf.function`` like training's.
+
+        The trace has no AutoGraph, as a layer's ``call`` has none inside training's step, so a
+        Python ``if`` on a tensor fails here as it fails there.
+        """
+        if not self.graph:
+            return function(*args, **kwargs)
+        called: list[tuple[RecordingRecurrent, tuple[Any, ...]]] = []
+
+        def traced(*inner_args: Any, **inner_kwargs: Any) -> tuple[Any, list[Any]]:
+            _TRACING.append(called)
+            try:
+                result = function(*inner_args, **inner_kwargs)
+            finally:
+                _TRACING.pop()
+            # Keras also traces a layer's call in a scratch graph to infer its output shapes;
+            # only the calls in this function's own graph can be returned.
+            graph = tf.compat.v1.get_default_graph()
+            called[:] = [entry for entry in called if entry[1][1].graph is graph]
+            return result, [tensors for _layer, tensors in called]
+
+        result, recorded = tf.function(traced, autograph=False)(*args, **kwargs)
+        # The recording layers saw symbolic tensors: keep their values, the latest call last.
+        for (layer, _tensors), (x, outputs, final) in zip(called, recorded, strict=True):
+            layer.record = LayerRecord(_numpy(x, "x"), _numpy(outputs, "Recurrent"),
+                                       tuple(_numpy(part, "Recurrent") for part in final))
+        return result
+
+    def _ids(self, ids: np.ndarray) -> tf.Tensor:
+        # Training's batches hold int64 ids; the eager checks keep the int32 they always used.
+        return tf.constant(ids, dtype=tf.int64 if self.graph else tf.int32)
 
     def _const(self, array: np.ndarray) -> tf.Tensor:
         return tf.constant(array, dtype=self.dtype)
@@ -128,7 +261,7 @@ class KerasBackend:
         xt, st = self._const(x), self._const(state)
         with _default_dtype(self.dtype), tf.GradientTape() as tape:
             tape.watch([xt, st])
-            out = cell(xt, st)
+            out = self._call(cell, xt, st)
             value = _numpy(out, "RNNCell.call")
             loss = None if grad_output is None else tf.reduce_sum(
                 tf.cast(out, self.dtype) * self._const(grad_output))
@@ -149,7 +282,8 @@ class KerasBackend:
             tape.watch(xt)
             if st is not None:
                 tape.watch(st)
-            result = layer(xt) if st is None else layer(xt, initial_state=st)
+            result = (self._call(layer, xt) if st is None
+                      else self._call(layer, xt, initial_state=st))
             if not (isinstance(result, tuple | list) and len(result) == 2):
                 raise CheckFailed(_("Your RNN's {method} should return a pair (outputs, "
                                     "final_state).").format(method="call"))
@@ -173,7 +307,7 @@ class KerasBackend:
     def run_classifier(self, model: keras.layers.Layer, ids: np.ndarray,
                        grad_output: np.ndarray | None = None) -> ModelRun:
         with _default_dtype(self.dtype), tf.GradientTape() as tape:
-            logits = model(tf.constant(ids, dtype=tf.int32))
+            logits = self._call(model, self._ids(ids))
             value = _numpy(logits, "The classifier's call")
             loss = None if grad_output is None else tf.reduce_sum(
                 tf.cast(logits, self.dtype) * self._const(grad_output))
@@ -243,6 +377,17 @@ class KerasBackend:
                     "Your {what} uses Keras' {layer} ({name}); the exercise asks you to build it "
                     "from your own code, without built-in recurrent layers."
                 ).format(what=_(what), layer=type(layer).__name__, name=repr(layer.name)))
+
+    def recurrent_kinds(self, model: keras.layers.Layer) -> dict[str, str]:
+        """The built-in recurrent layers ``model`` holds: kind -> the framework's class name."""
+        found = {}
+        layers = (model._flatten_layers(include_self=True, recursive=True)
+                  if isinstance(model, keras.layers.Layer) else [])
+        for layer in layers:
+            for kind, builtin in RECURRENT_LAYERS.items():
+                if isinstance(layer, builtin):
+                    found.setdefault(kind, f"keras.layers.{builtin.__name__}")
+        return found
 
     # Lesson 2: gated cells (LSTM and GRU) ----------------------------------------------------
 
@@ -327,19 +472,30 @@ class KerasBackend:
         st = [self._const(s) for s in state]
         names = ("h_new", "c_new") if kind == "lstm" else ()
         steps = []
-        with _default_dtype(self.dtype), tf.GradientTape() as tape:
-            tape.watch([xt, *st])
+        pair = _("Your {what}'s {method} should return a pair (h_new, c_new).").format(
+            what=what, method="call")
+
+        def values(current: tuple[Any, ...]) -> tuple[np.ndarray, ...]:
+            return tuple(_numpy(v, f"{what}.call" + (f" ({names[k]})" if names else ""))
+                         for k, v in enumerate(current))
+
+        def unroll(xt: tf.Tensor, st: list[tf.Tensor]) -> list[tuple[Any, ...]]:
             current: tuple[Any, ...] = tuple(st)
             tensors = []
             for t in range(x.shape[1]):
-                result = cell(xt[:, t], current if kind == "lstm" else current[0])
                 current = self._gated_parts(
-                    result, kind, _("Your {what}'s {method} should return a pair (h_new, "
-                                    "c_new).").format(what=what, method="call"))
+                    cell(xt[:, t], current if kind == "lstm" else current[0]), kind, pair)
                 tensors.append(current)
-                steps.append(tuple(
-                    _numpy(v, f"{what}.call" + (f" ({names[k]})" if names else ""))
-                    for k, v in enumerate(current)))
+                if not self.graph:  # each step's values at once, so a wrong step stops the loop
+                    steps.append(values(current))
+            return tensors
+
+        with _default_dtype(self.dtype), tf.GradientTape() as tape:
+            tape.watch([xt, *st])
+            # In graph mode one trace holds all the steps, as in the student's layer in training.
+            tensors = [tuple(step) for step in self._call(unroll, xt, st)]
+            if self.graph:
+                steps = [values(step) for step in tensors]
             loss = None if grads is None else self._gated_loss(tensors, grads)
         run = GatedRun(steps)
         if loss is not None:
@@ -364,10 +520,11 @@ class KerasBackend:
         with _default_dtype(self.dtype), tf.GradientTape() as tape:
             tape.watch(xt)
             if st is None:
-                result = layer(xt)
+                result = self._call(layer, xt)
             else:
                 tape.watch(st)
-                result = layer(xt, initial_state=tuple(st) if kind == "lstm" else st[0])
+                result = self._call(layer, xt,
+                                    initial_state=tuple(st) if kind == "lstm" else st[0])
             if not (isinstance(result, tuple | list) and len(result) == 2):
                 raise CheckFailed(pair)
             outputs, final = result
@@ -405,6 +562,7 @@ class KerasBackend:
         "receives (Keras passes False in evaluation), never with training=True."
     )
     masked_max_hint = N_("fill the padding with -inf first (tf.where with the mask)")
+    flip_all_text = "tf.reverse(x, axis=[1])"
 
     def bidirectional_reference_name(self, *kinds: str) -> str:
         names = [self.gated_reference_names.get(k, "keras.layers.SimpleRNN") for k in kinds]
@@ -435,7 +593,7 @@ class KerasBackend:
         xt = self._const(x)
         with _default_dtype(self.dtype), tf.GradientTape() as tape:
             tape.watch(xt)
-            result = function(xt, self._lengths(lengths))
+            result = self._call(function, xt, self._lengths(lengths))
             value = _numpy(result, what)
             loss = None
             if grad_output is not None and value.shape == grad_output.shape:
@@ -448,8 +606,8 @@ class KerasBackend:
     def recorder(self, kind: str) -> LayerRecorder:
         recorder = LayerRecorder(kind)
 
-        def make_layer(hidden_size: int, **kwargs: Any) -> _RecordingRecurrent:
-            layer = _RecordingRecurrent(hidden_size, kind, recorder, **kwargs)
+        def make_layer(hidden_size: int, **kwargs: Any) -> RecordingRecurrent:
+            layer = RecordingRecurrent(hidden_size, kind, recorder, **kwargs)
             recorder.layers.append(layer)
             return layer
 
@@ -493,7 +651,7 @@ class KerasBackend:
         xt = self._const(x)
         with _default_dtype(self.dtype), tf.GradientTape() as tape:
             tape.watch(xt)
-            result = module(xt, self._lengths(lengths), training=training)
+            result = self._call(module, xt, self._lengths(lengths), training=training)
             if not (isinstance(result, tuple | list) and len(result) == 2):
                 raise CheckFailed(_("Your {what}'s {method} should return a pair (outputs, "
                                     "{final}).").format(what=what, method="call", final="final"))
@@ -569,7 +727,7 @@ class KerasBackend:
         return run
 
 
-class _RecordingRecurrent(Recurrent):
+class RecordingRecurrent(Recurrent):
     """The course's Recurrent layer that remembers what it received and returned last."""
 
     def __init__(self, hidden_size: int, kind: str, recorder: LayerRecorder,
@@ -580,9 +738,16 @@ class _RecordingRecurrent(Recurrent):
 
     def call(self, x, lengths):
         outputs, final = super().call(x, lengths)
-        self.record = LayerRecord(_numpy(x, "x"), _numpy(outputs, "Recurrent"),
-                                  tuple(_numpy(part, "Recurrent") for part in final))
+        if _TRACING:  # symbolic tensors: KerasBackend._call reads their values after the trace
+            _TRACING[-1].append((self, (x, outputs, tuple(final))))
+        else:
+            self.record = LayerRecord(_numpy(x, "x"), _numpy(outputs, "Recurrent"),
+                                      tuple(_numpy(part, "Recurrent") for part in final))
         return outputs, final
+
+
+#: While KerasBackend._call traces, the list its recording layers add their calls to.
+_TRACING: list[list[tuple[RecordingRecurrent, tuple[Any, ...]]]] = []
 
 
 BACKEND = KerasBackend()

@@ -36,9 +36,10 @@ def reverse_by_gather(x, lengths):
 
 
 def reverse_by_loop(x, lengths):
-    """One sequence at a time with tf.concat, stacked back together."""
+    """One sequence at a time with tf.concat, stacked back together; slices end at a tensor."""
     rows = []
-    for row, length in enumerate(lengths.numpy().tolist()):
+    for row in range(x.shape[0]):
+        length = lengths[row]
         rows.append(tf.concat([tf.reverse(x[row, :length], axis=[0]), x[row, length:]], axis=0))
     return tf.stack(rows)
 
@@ -382,6 +383,12 @@ def mean_float32_mask(outputs, lengths):
     """tf.cast(..., tf.float32), as tutorials do: a clash in float64, checked in float32."""
     mask = tf.cast(real_mask(outputs, lengths), tf.float32)
     return tf.reduce_sum(outputs * mask, axis=1) / tf.cast(lengths, tf.float32)[:, None]
+
+
+def mean_int_lengths(outputs, lengths):
+    """Divides by the int32 lengths as they come: float64 and float32 alike clash with them."""
+    mask = tf.cast(real_mask(outputs, lengths), outputs.dtype)
+    return tf.reduce_sum(outputs * mask, axis=1) / lengths[:, None]
 
 
 def mean_over_all_steps(outputs, lengths):

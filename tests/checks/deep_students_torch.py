@@ -406,6 +406,12 @@ def max_times_mask(outputs, lengths):
     return (outputs * mask).max(dim=1).values
 
 
+def max_pair(outputs, lengths):
+    """Returns what .max(dim=1) gives: the (values, indices) named tuple."""
+    mask = real_mask(outputs, lengths)[:, :, None]
+    return outputs.masked_fill(~mask, float("-inf")).max(dim=1)
+
+
 def max_detached(outputs, lengths):
     return max_masked_fill(outputs.detach(), lengths)
 

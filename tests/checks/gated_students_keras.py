@@ -188,6 +188,14 @@ class StopGradientCLSTMCell(FusedLSTMCell):
         return super().call(x, (h, tf.stop_gradient(c)))
 
 
+class SwappedOutputLSTMCell(FusedLSTMCell):
+    """Returns (c_new, h_new)."""
+
+    def call(self, x, state):
+        h, c = super().call(x, state)
+        return c, h
+
+
 class ListStateLSTMCell(FusedLSTMCell):
     """Returns (h, [h, c]) like keras.layers.LSTMCell instead of (h_new, c_new)."""
 
@@ -312,6 +320,12 @@ class StopGradientLSTM(LoopLSTM):
             h, c = self.cell(x[:, t], (h, c))
             outputs.append(h)
         return ops.stack(outputs, axis=1), (h, c)
+
+
+class SwappedFinalLSTM(LoopLSTM):
+    def call(self, x, initial_state=None):
+        outputs, (h, c) = super().call(x, initial_state)
+        return outputs, (c, h)
 
 
 class StatesListLSTM(LoopLSTM):
@@ -540,6 +554,11 @@ class ExplicitMaskClassifier(MaskZeroClassifier):
         return self.head(self.lstm(self.embedding(ids), mask=ops.not_equal(ids, 0)))
 
 
+class SoftmaxMaskZeroClassifier(MaskZeroClassifier):
+    def call(self, ids):
+        return ops.softmax(super().call(ids), axis=-1)
+
+
 class NoMaskClassifier(MaskZeroClassifier):
     """The LSTM runs over the padding: its final state is the last padded step's."""
 
@@ -557,3 +576,28 @@ class LastPaddedStepClassifier(MaskZeroClassifier):
 
     def call(self, ids):
         return self.head(self.lstm(self.embedding(ids))[:, -1])
+
+
+class KindClassifier(keras.Model):
+    """The lesson's RecurrentClassifier: the built-in layer that ``kind`` names."""
+
+    LAYERS = {"rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
+
+    def __init__(self, vocab_size, embed_size, hidden_size, num_classes, kind="lstm"):
+        super().__init__()
+        self.embedding = keras.layers.Embedding(vocab_size, embed_size, mask_zero=True)
+        self.recurrent = self.build_recurrent(kind, hidden_size)
+        self.head = keras.layers.Dense(num_classes)
+
+    def build_recurrent(self, kind, hidden_size):
+        return self.LAYERS[kind](hidden_size)
+
+    def call(self, ids):
+        return self.head(self.recurrent(self.embedding(ids)))
+
+
+class IgnoresKindClassifier(KindClassifier):
+    """Always an LSTM, whatever ``kind`` says."""
+
+    def build_recurrent(self, kind, hidden_size):
+        return keras.layers.LSTM(hidden_size)

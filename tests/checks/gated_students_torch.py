@@ -631,6 +631,11 @@ class GatherLastClassifier(PackedClassifier):
         return self.head(outputs[torch.arange(ids.shape[0]), lengths - 1])
 
 
+class SoftmaxPackedClassifier(PackedClassifier):
+    def forward(self, ids):
+        return torch.softmax(super().forward(ids), dim=-1)
+
+
 class UnpackedClassifier(PackedClassifier):
     """nn.LSTM on the padded batch, h_n read after the padding."""
 
@@ -659,3 +664,31 @@ class UnusedLayerPackedClassifier(PackedClassifier):
     def __init__(self, vocab_size, embed_size, hidden_size, num_classes):
         super().__init__(vocab_size, embed_size, hidden_size, num_classes)
         self.spare = nn.Linear(hidden_size, num_classes)
+
+
+class KindClassifier(PackedClassifier):
+    """The lesson's RecurrentClassifier: the built-in layer that ``kind`` names, packed."""
+
+    LAYERS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+
+    def __init__(self, vocab_size, embed_size, hidden_size, num_classes, kind="lstm"):
+        super().__init__(vocab_size, embed_size, hidden_size, num_classes)
+        self.lstm = self.build_recurrent(kind, embed_size, hidden_size)
+
+    def build_recurrent(self, kind, embed_size, hidden_size):
+        return self.LAYERS[kind](embed_size, hidden_size, batch_first=True)
+
+    def forward(self, ids):
+        lengths = (ids != 0).sum(dim=1).cpu()
+        packed = pack_padded_sequence(self.embedding(ids), lengths, batch_first=True,
+                                      enforce_sorted=False)
+        _, final = self.lstm(packed)
+        h = final[0] if isinstance(final, tuple) else final
+        return self.head(h[-1])
+
+
+class IgnoresKindClassifier(KindClassifier):
+    """Always an LSTM, whatever ``kind`` says."""
+
+    def build_recurrent(self, kind, embed_size, hidden_size):
+        return nn.LSTM(embed_size, hidden_size, batch_first=True)

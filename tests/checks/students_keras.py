@@ -455,6 +455,13 @@ class LastPaddedColumnClassifier(GatherClassifier):
         return self.head(final)
 
 
+class SoftmaxClassifier(GatherClassifier):
+    """Right positions, but returns probabilities: the hint says "before any softmax"."""
+
+    def call(self, ids):
+        return ops.softmax(super().call(ids), axis=-1)
+
+
 class MeanOverPaddingClassifier(GatherClassifier):
     def last_states(self, ids, outputs):
         return ops.mean(outputs, axis=1)

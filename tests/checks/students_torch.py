@@ -433,6 +433,13 @@ class LastPaddedColumnClassifier(GatherClassifier):
         return self.head(final)
 
 
+class SoftmaxClassifier(GatherClassifier):
+    """Right positions, but returns probabilities: the hint says "before any softmax"."""
+
+    def forward(self, ids):
+        return torch.softmax(super().forward(ids), dim=-1)
+
+
 class MeanOverPaddingClassifier(GatherClassifier):
     def last_states(self, ids, outputs):
         return outputs.mean(dim=1)

@@ -98,9 +98,9 @@ def test_assert_close_message_without_steps_names_the_largest_difference():
     expected[0, 1, 0] = 0.5
     with pytest.raises(CheckFailed) as error:
         assert_close("Your outputs", np.zeros((2, 3, 4)), expected, reference="torch.nn.RNN",
-                     axes=AXES, hint="Feed the state back.")
+                     axes=AXES, hint="Feed the state back.", plural=True)
     assert one_sentence(error) == (
-        "Your outputs differs from torch.nn.RNN at sequence 1, step 2, unit 3: got 0, expected 1 "
+        "Your outputs differ from torch.nn.RNN at sequence 1, step 2, unit 3: got 0, expected 1 "
         "(relative error 1.0e+00, tolerance 1e-08). Feed the state back."
     )
 
@@ -114,10 +114,10 @@ def test_assert_close_message_names_the_first_differing_step():
     got[1, 1, 0] = 0.125
     with pytest.raises(CheckFailed) as error:
         assert_close("Your outputs", got, expected, reference="keras.layers.SimpleRNN",
-                     axes=AXES, step_axis=1)
+                     axes=AXES, step_axis=1, plural=True)
     message = one_sentence(error)
     assert message.startswith(
-        "Your outputs differs from keras.layers.SimpleRNN first at step 1 "
+        "Your outputs differ from keras.layers.SimpleRNN first at step 1 "
         "(sequence 1, step 1, unit 3): got 0.25, expected 0 (relative error 1.0e+00,"
     ), message
 
@@ -140,6 +140,15 @@ def test_assert_close_step_message_without_axis_names_is_plain_ints():
     assert "first at step 2 ((1, 2, 3))" in str(error.value)
 
 
+def test_a_singular_name_keeps_the_singular_verbs():
+    with pytest.raises(CheckFailed, match=r"^The final state has shape \(3,\) but should have "):
+        assert_close("The final state", np.zeros(3), np.zeros(2), reference="ref")
+    with pytest.raises(CheckFailed, match=r"^The final state differs from ref at "):
+        assert_close("The final state", np.ones(2), np.zeros(2), reference="ref")
+    with pytest.raises(CheckFailed, match=r"^The logits contain NaN or infinite values; "):
+        assert_close("The logits", np.array([np.nan]), np.zeros(1), reference="ref", plural=True)
+
+
 def test_assert_close_without_axis_names_prints_the_index():
     expected = np.zeros((2, 3))
     expected[1, 2] = 1.0
@@ -150,9 +159,9 @@ def test_assert_close_without_axis_names_prints_the_index():
 def test_assert_close_shape_mismatch_comes_before_values():
     with pytest.raises(CheckFailed) as error:
         assert_close("Your outputs", np.zeros((3, 2, 4)), np.zeros((2, 3, 4)), reference="ref",
-                     axes=AXES, step_axis=1)
+                     axes=AXES, step_axis=1, plural=True)
     assert one_sentence(error) == (
-        "Your outputs has shape (3, 2, 4) but should have shape (2, 3, 4)."
+        "Your outputs have shape (3, 2, 4) but should have shape (2, 3, 4)."
     )
 
 

@@ -88,7 +88,8 @@ NO_GRADIENT = r"^No gradient flows through your reverse_padded back to x: use tf
     r"operations on the tensors themselves .*" + GRAD_HINT
 REVERSE_MISTAKES = [
     case(s.reverse_flip_all, False,
-         rf"^Your reverse_padded flips whole rows, padding included \(like x\.flip\(1\)\), so a "
+         rf"^Your reverse_padded flips whole rows, padding included \(like "
+         rf"tf\.reverse\(x, axis=\[1\]\)\), so a "
          rf"shorter sequence starts with its padding \({CASE}\): reverse each sequence within its "
          rf"own length"),
     case(s.reverse_padding_first, True,
@@ -145,7 +146,8 @@ def test_right_bidirectional_passes_thorough(bidirectional_class, capsys):
 def test_right_bidirectional_passes_quick(bidirectional_class, capsys):
     checks.check_bidirectional(bidirectional_class)
     assert capsys.readouterr().out == (
-        BIDIRECTIONAL_OK + "keras.layers.Bidirectional(keras.layers.LSTM).\n")
+        BIDIRECTIONAL_OK + "keras.layers.Bidirectional around keras.layers.LSTM and "
+        "keras.layers.GRU.\n")
 
 
 BI_CASE = CASE + r", LSTM layers of 3 → 4"
@@ -244,8 +246,18 @@ def test_keras_bidirectional_with_a_mask_reverses_within_each_length(kind):
 # check_stacked
 # ---------------------------------------------------------------------------------------------
 
-STACKED_OK = ("✓ Stacked matches 2 stacked keras.layers.LSTM layers in eval mode and applies "
-              "dropout only between layers in training.\n")
+STACKED_OK = ("✓ Stacked matches stacked keras.layers.LSTM and keras.layers.GRU layers in eval "
+              "mode and applies dropout only between layers in training.\n")
+
+
+def test_visible_stacked_with_bidirectional_stacks_it_too(capsys):
+    checks.check_stacked(s.Stacked, s.Bidirectional)
+    assert capsys.readouterr().out == (
+        "✓ Stacked matches stacked keras.layers.LSTM and keras.layers.GRU layers in eval mode, "
+        "also with your Bidirectional layers, and applies dropout only between layers in "
+        "training.\n")
+    with pytest.raises(CheckFailed, match=r"^Your Stacked's outputs .* bidirectional"):
+        checks.check_stacked(s.Stacked, s.SwappedHalvesBidirectional)
 
 
 def test_right_stacked_passes_thorough(capsys):
@@ -309,7 +321,7 @@ def test_stacked_mistake_fails(students, thorough, match, capsys):
 def test_stacked_with_a_wrong_bidirectional_fails_thorough():
     assert_fails(checks.check_stacked, s.Stacked, s.SwappedHalvesBidirectional, thorough=True,
                  match=r"^Your Stacked's outputs \(lengths 7, 3, 5, 1 padded to 7 steps, 2 LSTM "
-                 r"layers of 3 → 4, bidirectional, dropout=0\.3, eval mode\) differs from 2 "
+                 r"layers of 3 → 4, bidirectional, dropout=0\.3, eval mode\) differ from 2 "
                  r"stacked keras\.layers\.Bidirectional\(keras\.layers\.LSTM\) layers first at "
                  r"step 0")
 
@@ -333,7 +345,8 @@ def test_make_layer_is_called_with_hidden_size():
             super().__init__(spy, hidden_size, num_layers, dropout, **kwargs)
 
     checks.check_stacked(Spy)
-    assert calls == [((4,), True, 4), ((4,), True, 4)]
+    # 2 LSTM and 3 GRU layers in the eager check, and again when it runs inside tf.function.
+    assert calls == [((4,), True, 4)] * 10
 
 
 # ---------------------------------------------------------------------------------------------
@@ -365,6 +378,10 @@ POOLING_MISTAKES = [
          rf"^Your max_over_time returns 0 where every real value is negative \({CASE}\): "
          rf"multiplying by the mask turns the padding into zeros, which beat negative values; "
          rf"instead " + WHERE),
+    case((s.max_where_inf, s.mean_int_lengths), False,
+         r"^Your code divides or multiplies a float tensor by an integer one \(`x` and `y` must "
+         r"have the same dtype, got tf\.float64 != tf\.int32\): convert the integers first, "
+         r"e\.g\. tf\.cast\(lengths, outputs\.dtype\)\.$"),
     case((s.max_stop_gradient, s.mean_cast_to_dtype), False,
          r"^No gradient flows through your max_over_time back to its input: use tf or keras\.ops "
          r"operations .*" + GRAD_HINT),

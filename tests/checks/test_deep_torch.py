@@ -153,7 +153,7 @@ def test_right_bidirectional_passes_thorough(bidirectional_class, capsys):
 def test_right_bidirectional_passes_quick(capsys):
     checks.check_bidirectional(s.Bidirectional)
     assert capsys.readouterr().out == (
-        BIDIRECTIONAL_OK + "torch.nn.LSTM(bidirectional=True).\n")
+        BIDIRECTIONAL_OK + "torch.nn.LSTM and torch.nn.GRU with bidirectional=True.\n")
 
 
 BI_CASE = CASE + r", LSTM layers of 3 → 4"
@@ -238,7 +238,7 @@ def test_bidirectional_with_half_the_outputs_gets_the_shape_hint():
 
     assert_fails(checks.check_bidirectional, ForwardOnly, thorough=False,
                  match=r"^The outputs of your Bidirectional for a batch of 4 sequences of 7 steps "
-                 r"has shape \(4, 7, 4\) but should have shape \(4, 7, 8\)\. Concatenate the "
+                 r"have shape \(4, 7, 4\) but should have shape \(4, 7, 8\)\. Concatenate the "
                  r"forward and backward outputs along the last axis")
 
 
@@ -298,11 +298,21 @@ def test_reference_bidirectional_is_two_layers_reversed_within_each_length():
 # check_stacked
 # ---------------------------------------------------------------------------------------------
 
-STACKED_OK = ("✓ Stacked matches torch.nn.LSTM(num_layers=2, dropout=0.3) in eval mode and "
-              "applies dropout only between layers in training.\n")
+STACKED_OK = ("✓ Stacked matches torch.nn.LSTM and torch.nn.GRU with num_layers and dropout in "
+              "eval mode and applies dropout only between layers in training.\n")
 STACKED_THOROUGH_OK = ("✓ Stacked matches torch.nn.LSTM and torch.nn.GRU with num_layers and "
                        "dropout in eval mode, also with your Bidirectional layers, and applies "
                        "dropout only between layers in training, on every shape.\n")
+
+
+def test_visible_stacked_with_bidirectional_stacks_it_too(capsys):
+    checks.check_stacked(s.Stacked, s.Bidirectional)
+    assert capsys.readouterr().out == (
+        "✓ Stacked matches torch.nn.LSTM and torch.nn.GRU with num_layers and dropout in eval "
+        "mode, also with your Bidirectional layers, and applies dropout only between layers in "
+        "training.\n")
+    with pytest.raises(CheckFailed, match=r"^Your Stacked's outputs .* bidirectional"):
+        checks.check_stacked(s.Stacked, s.SwappedHalvesBidirectional)
 
 
 @pytest.mark.parametrize("stacked_class", [s.Stacked, s.FunctionalDropoutStacked], ids=name_of)
@@ -413,7 +423,7 @@ STACKED_MISTAKES = [
          r"c_0_bwd, h_1_fwd, c_1_fwd, h_1_bwd, c_1_bwd\)\.$"),
     case((s.Stacked, s.SwappedHalvesBidirectional), True,
          r"^Your Stacked's outputs \(lengths 7, 3, 5, 1 padded to 7 steps, 2 LSTM layers of 3 → "
-         r"4, bidirectional, dropout=0\.3, eval mode\) differs from torch\.nn\.LSTM\(num_layers=2, "
+         r"4, bidirectional, dropout=0\.3, eval mode\) differ from torch\.nn\.LSTM\(num_layers=2, "
          r"dropout=0\.3, bidirectional=True\) first at step 0"),
 ]
 
@@ -469,7 +479,8 @@ def test_make_layer_is_called_with_input_size_and_hidden_size():
             super().__init__(spy, input_size, hidden_size, num_layers, dropout)
 
     checks.check_stacked(Spy)
-    assert calls == [((3, 4), True, 4), ((4, 4), True, 4)]
+    # An LSTM stack of 2 layers (3 → 4), then a GRU stack of 3 layers (4 → 4).
+    assert calls == [((3, 4), True, 4)] + [((4, 4), True, 4)] * 4
 
 
 def test_stacked_checks_leave_the_global_generator_alone():
@@ -510,6 +521,9 @@ POOLING_MISTAKES = [
          rf"multiplying by the mask turns the padding into zeros, which beat negative values; "
          rf"instead " + MASKED_FILL),
     case((s.max_times_mask, s.mean_masked_sum), True, r"^Your max_over_time returns 0 where "),
+    case((s.max_pair, s.mean_masked_sum), False,
+         r"^max_over_time returned the \(values, indices\) pair that max\(dim=\.\.\.\) gives; "
+         r"return its \.values \(or use amax\)\.$"),
     case((s.max_detached, s.mean_masked_sum), False,
          r"^No gradient flows through your max_over_time back to its input: use torch "
          r"operations .*" + GRAD_HINT),

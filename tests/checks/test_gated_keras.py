@@ -69,6 +69,10 @@ def loaded_differs(load: str, part: str, what: str = "LSTMCell", hint: str = LST
             + hint)
 
 
+SWAPPED_CELL = r"^Your LSTMCell returns \(c_new, h_new\): its first value is the expected C and " \
+    r"its second the expected H; return \(h_new, c_new\), h first\.$"
+SWAPPED_FINAL = r"^Your LSTM returns its final state as \(c_T, h_T\): its first value is the " \
+    r"expected C and its second the expected H; return \(outputs, \(h_T, c_T\)\), h first\.$"
 ZERO_C = r"^With every parameter set to zero, the new C of your LSTMCell differs from 0\.5·c at " \
     r"example \d, unit \d: got .* c_new = f·c \+ i·g must be 0\.5·c: sigmoid on the gates"
 ZERO_H = r"^With every parameter set to zero, the new H of your LSTMCell differs from " \
@@ -101,6 +105,8 @@ def test_right_lstm_cell_passes_quick(capsys):
 
 
 LSTM_CELL_MISTAKES = [
+    case(s.SwappedOutputLSTMCell, s.load_fused_lstm, False, SWAPPED_CELL),
+    case(s.SwappedOutputLSTMCell, s.load_fused_lstm, True, SWAPPED_CELL),
     case(s.GateOrderLSTMCell, s.load_fused_lstm, False,
          loaded_differs("load_fused_lstm", "cell state C")),
     case(s.TanhInputGateLSTMCell, s.load_fused_lstm, False,
@@ -230,8 +236,9 @@ IGNORES_LSTM_STATE = r"^Your LSTM ignores initial_state: its outputs are those o
 
 LSTM_LAYER_MISTAKES = [
     case(s.IgnoresInitialStateLSTM, s.load_fused_lstm, False, IGNORES_LSTM_STATE),
+    case(s.SwappedFinalLSTM, s.load_fused_lstm, False, SWAPPED_FINAL),
     case(s.CNotCarriedLSTM, s.load_fused_lstm, False,
-         r"^Your LSTM's outputs \(batch 2, length 5, without an initial state\) differs from "
+         r"^Your LSTM's outputs \(batch 2, length 5, without an initial state\) differ from "
          r"keras\.layers\.LSTM first at step 1 \(sequence \d, step 1, unit \d\): .* Each step "
          r"must pass the previous \(h, c\) to self\.cell, starting from zeros\. Run "
          r"check_lstm_cell first if it has not passed\.$"),

@@ -60,6 +60,10 @@ def loaded_differs(load: str, part: str, what: str = "LSTMCell", hint: str = LST
             rf"that it and {load} put each gate's weights in the same place; " + hint)
 
 
+SWAPPED_CELL = r"^Your LSTMCell returns \(c_new, h_new\): its first value is the expected C and " \
+    r"its second the expected H; return \(h_new, c_new\), h first\.$"
+SWAPPED_FINAL = r"^Your LSTM returns its final state as \(c_T, h_T\): its first value is the " \
+    r"expected C and its second the expected H; return \(outputs, \(h_T, c_T\)\), h first\.$"
 ZERO_C = r"^With every parameter set to zero, the new C of your LSTMCell differs from 0\.5·c at " \
     r"example \d, unit \d: got .* c_new = f·c \+ i·g must be 0\.5·c: sigmoid on the gates"
 ZERO_H = r"^With every parameter set to zero, the new H of your LSTMCell differs from " \
@@ -106,7 +110,8 @@ LSTM_CELL_MISTAKES = [
     case(s.CNotCarriedLSTMCell, s.load_fused_lstm, True, ZERO_C),
     case(s.OldCLSTMCell, s.load_fused_lstm, False, ZERO_H),
     case(s.NoForgetGateLSTMCell, s.load_fused_lstm, False, ZERO_C),
-    case(s.SwappedOutputLSTMCell, s.load_fused_lstm, False, ZERO_C),
+    case(s.SwappedOutputLSTMCell, s.load_fused_lstm, False, SWAPPED_CELL),
+    case(s.SwappedOutputLSTMCell, s.load_fused_lstm, True, SWAPPED_CELL),
     case(s.DetachedCLSTMCell, s.load_fused_lstm, True,
          r"^The gradient with respect to c0 \(batch 1, length 1, input 1, hidden 1, from a zero "
          r"initial state\) differs from torch\.nn\.LSTM at sequence 0, unit 0: got 0, .*"
@@ -222,20 +227,17 @@ LSTM_LAYER_MISTAKES = [
     case(s.IgnoresInitialStateLSTM, s.load_fused_lstm, False, IGNORES_LSTM_STATE),
     case(s.IgnoresInitialStateLSTM, s.load_fused_lstm, True, IGNORES_LSTM_STATE),
     case(s.CNotCarriedLSTM, s.load_fused_lstm, False,
-         r"^Your LSTM's outputs \(batch 2, length 5, without an initial state\) differs from "
+         r"^Your LSTM's outputs \(batch 2, length 5, without an initial state\) differ from "
          r"torch\.nn\.LSTM first at step 1 \(sequence \d, step 1, unit \d\): .* Each step must "
          r"pass the previous \(h, c\) to self\.cell, starting from zeros\. Run check_lstm_cell "
          r"first if it has not passed\.$"),
     case(OldCLoopLSTM, s.load_fused_lstm, False,
-         r"^Your LSTM's outputs \(batch 2, length 5, without an initial state\) differs from "
+         r"^Your LSTM's outputs \(batch 2, length 5, without an initial state\) differ from "
          r"torch\.nn\.LSTM first at step 0 "),
     case(s.DetachedStateLSTM, s.load_fused_lstm, True,
          r"^The gradient with respect to x \(batch 1, length 6, with an initial state\) differs "
          r"from torch\.nn\.LSTM first at step 0 .*" + GRAD_HINT),
-    case(s.SwappedFinalLSTM, s.load_fused_lstm, False,
-         r"^Your LSTM's final H \(batch 2, length 5, without an initial state\) differs from "
-         r"torch\.nn\.LSTM at sequence \d, unit \d: .* The final \(h, c\) is the state after the "
-         r"last step\.$"),
+    case(s.SwappedFinalLSTM, s.load_fused_lstm, False, SWAPPED_FINAL),
     case(s.FinalHOnlyLSTM, s.load_fused_lstm, False,
          r"^Your LSTM's forward should return a pair \(outputs, \(h_T, c_T\)\)\.$"),
     case(s.NoCellLSTM, s.load_fused_lstm, False,
@@ -244,7 +246,7 @@ LSTM_LAYER_MISTAKES = [
     case(s.BuiltinCellLSTM, s.load_fused_lstm, False,
          r"^Your LSTM layer uses PyTorch's LSTMCell \('cell'\)"),
     case(s.LoopLSTM, s.load_lstm_nothing, False,
-         r"^Your LSTM's outputs \(batch 2, length 5, without an initial state\) differs from "
+         r"^Your LSTM's outputs \(batch 2, length 5, without an initial state\) differ from "
          r"torch\.nn\.LSTM first at step 0 "),
 ]
 
@@ -345,7 +347,7 @@ GRU_LAYER_MISTAKES = [
          r"^The gradient with respect to x \(batch 1, length 6, with an initial state\) differs "
          r"from torch\.nn\.GRU first at step 0 .*" + GRAD_HINT),
     case(SwappedZLoopGRU, s.load_fused_gru, False,
-         r"^Your GRU's outputs \(batch 2, length 5, without an initial state\) differs from "
+         r"^Your GRU's outputs \(batch 2, length 5, without an initial state\) differ from "
          r"torch\.nn\.GRU first at step 0 .* Run check_gru_cell first if it has not passed\.$"),
 ]
 

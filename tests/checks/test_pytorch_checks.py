@@ -155,7 +155,7 @@ def test_right_layer_passes_quick():
     checks.check_rnn_layer(s.LoopRNN)
 
 
-OUTPUTS_SHAPE = r"^The outputs of your RNN for a batch of 2 sequences of length 3 has shape {} " \
+OUTPUTS_SHAPE = r"^The outputs of your RNN for a batch of 2 sequences of length 3 have shape {} " \
     r"but should have shape \(2, 3, 4\)\. Return \(outputs, final_state\)"
 
 IGNORES_INITIAL_STATE = r"^Your RNN layer ignores initial_state: the final state after one " \
@@ -169,10 +169,10 @@ LAYER_MISTAKES = [
          r"torch\.nn\.RNN at sequence \d, unit \d: .* The final state is the state after the "
          r"last step\.$"),
     case(s.ReversedTimeRNN, False,
-         r"^Your RNN's outputs \(batch 2, length 5, without an initial state\) differs from "
+         r"^Your RNN's outputs \(batch 2, length 5, without an initial state\) differ from "
          r"torch\.nn\.RNN first at step 0 \(sequence \d, step 0, unit \d\)"),
     case(s.StaleStateRNN, False,
-         r"differs from torch\.nn\.RNN first at step 1 \(sequence \d, step 1, unit \d\): .* "
+         r"differ from torch\.nn\.RNN first at step 1 \(sequence \d, step 1, unit \d\): .* "
          r"Each step must feed the previous state into the cell, starting from zeros\.$"),
     case(s.IgnoresInputRNN, False, r"^Your RNN layer run for one step ignores its input x"),
     case(s.DetachedBetweenStepsRNN, True,
@@ -203,7 +203,7 @@ def test_layer_with_a_wrong_cell_fails():
         cell_class = s.NoTanhCell
 
     assert_fails(checks.check_rnn_layer, NoTanhRNN, thorough=False,
-                 match=r"^Your RNN's outputs .* differs from torch\.nn\.RNN first at step 0")
+                 match=r"^Your RNN's outputs .* differ from torch\.nn\.RNN first at step 0")
 
 
 def test_float32_cast_in_a_right_layer_passes(capsys):
@@ -224,7 +224,7 @@ def test_float32_fallback_still_fails_a_wrong_layer(capsys):
     class FloatCastNoTanh(s.FloatCastRNN):
         cell_class = s.NoTanhCell
 
-    with pytest.raises(CheckFailed, match=r"differs from torch\.nn\.RNN"):
+    with pytest.raises(CheckFailed, match=r"differ from torch\.nn\.RNN"):
         checks.check_rnn_layer(FloatCastNoTanh)
 
 
@@ -258,7 +258,7 @@ CLASSIFIER_MISTAKES = [
     case(s.LastPaddedColumnClassifier, True, PADDING),
     case(s.MeanOverPaddingClassifier, False, PADDING),
     case(s.PerStepLogitsClassifier, False,
-         r"^The logits of your classifier for 3 sequences has shape \(3, 7, 4\) but should have "
+         r"^The logits of your classifier for 3 sequences have shape \(3, 7, 4\) but should have "
          r"shape \(3, 4\)\."),
     case(s.BuiltinRNNClassifier, False,
          r"^Your classifier uses PyTorch's RNN \('rnn'\); the exercise asks you to build it "

@@ -174,7 +174,7 @@ def test_right_layer_passes_quick():
 
 IGNORES_INITIAL_STATE = r"^Your RNN layer ignores initial_state: the final state after one " \
     r"step does not change when initial_state does\.$"
-OUTPUTS_SHAPE = r"^The outputs of your RNN for a batch of 2 sequences of length 3 has shape {} " \
+OUTPUTS_SHAPE = r"^The outputs of your RNN for a batch of 2 sequences of length 3 have shape {} " \
     r"but should have shape \(2, 3, 4\)\. Return \(outputs, final_state\)"
 
 LAYER_MISTAKES = [
@@ -184,9 +184,9 @@ LAYER_MISTAKES = [
          r"initial state\) differs from keras\.layers\.SimpleRNN at sequence \d, unit \d: .* The "
          r"final state is the state after the last step\.$"),
     case(s.ReversedTimeRNN, False, r"^Your RNN's outputs \(batch 2, length 5, without an initial "
-         r"state\) differs from keras\.layers\.SimpleRNN first at step 0 \(sequence \d, step 0, "
+         r"state\) differ from keras\.layers\.SimpleRNN first at step 0 \(sequence \d, step 0, "
          r"unit \d\)"),
-    case(s.StaleStateRNN, False, r"differs from keras\.layers\.SimpleRNN first at step 1 "
+    case(s.StaleStateRNN, False, r"differ from keras\.layers\.SimpleRNN first at step 1 "
          r"\(sequence \d, step 1, unit \d\): .* Each step must feed the previous state into the "
          r"cell, starting from zeros\.$"),
     case(s.IgnoresInputRNN, False, r"^Your RNN layer run for one step ignores its input x"),
@@ -216,7 +216,7 @@ def test_layer_with_a_wrong_cell_fails():
         cell_class = s.ReluCell
 
     assert_fails(checks.check_rnn_layer, ReluRNN, thorough=False,
-                 match=r"^Your RNN's outputs .* differs from keras\.layers\.SimpleRNN first")
+                 match=r"^Your RNN's outputs .* differ from keras\.layers\.SimpleRNN first")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -246,7 +246,7 @@ CLASSIFIER_MISTAKES = [
     case(s.LastPaddedColumnClassifier, False, PADDING),
     case(s.LastPaddedColumnClassifier, True, PADDING),
     case(s.MeanOverPaddingClassifier, False, PADDING),
-    case(s.PerStepLogitsClassifier, False, r"^The logits of your classifier for 3 sequences has "
+    case(s.PerStepLogitsClassifier, False, r"^The logits of your classifier for 3 sequences have "
          r"shape \(3, 7, 4\) but should have shape \(3, 4\)\."),
     case(s.BuiltinSimpleRNNClassifier, False, r"^Your classifier uses Keras' SimpleRNN \('\w+'\); "
          r"the exercise asks you to build it from your own code, without built-in recurrent "
@@ -293,6 +293,10 @@ LOADING_MISTAKES = [
     case(s.load_transposed, True, r"^After load_transposed, your cell unrolled over a batch of 1 "
          r"\(input 4, hidden 4\) differs from keras\.layers\.SimpleRNN first at step 0 .*"
          + LOADING_HINT),
+    # With input size ≠ hidden size Keras refuses the assignment; its message is quoted short.
+    case(s.load_transposed, False, r"^load_transposed raised ValueError \(The shape of the target "
+         r"variable and the shape of the target value in `variable\.assign\(value\)` must match\. "
+         r"variable\.shape=\(3, 4\), Received: value\.shape=\(4, 3\)\); " + LOADING_HINT),
     case(s.load_swapped, True, r"^After load_swapped, your cell unrolled over a batch of 1 "
          r"\(input 1, hidden 1\) differs from keras\.layers\.SimpleRNN first at step 0"),
     case(s.load_without_bias, False, r"^After load_without_bias, .* differs from "
