@@ -62,6 +62,10 @@ STACKED_QUICK: tuple[StackConfig, ...] = (("lstm", 3, 4, 2, 0.3, False),
 STACKED_THOROUGH: tuple[StackConfig, ...] = (
     ("lstm", 3, 4, 2, 0.3, False), ("gru", 4, 4, 3, 0.0, False), ("lstm", 2, 3, 1, 0.5, False))
 STACKED_BIDIRECTIONAL: tuple[StackConfig, ...] = (("lstm", 3, 4, 2, 0.3, True),)
+#: What the tf.function runs of the checks read: one kind is enough to show code that cannot
+#: be traced (the student's Bidirectional is traced by its own check), and each costs seconds.
+TRACED_BIDIRECTIONAL = {"configs": BIDIRECTIONAL_QUICK[:1]}
+TRACED_STACKED = {"configs": STACKED_QUICK[:1]}
 STACKED_CASES_QUICK: tuple[Case, ...] = (((7, 3, 5, 1), 7),)
 STACKED_CASES_THOROUGH: tuple[Case, ...] = (((7, 3, 5, 1), 7), ((1,), 1), ((2, 5), 9))
 #: The batch read in training mode: enough real values to measure the share dropout zeroes.
@@ -936,10 +940,11 @@ class DeepLessonChecks(PrecisionChecks):
     def check_bidirectional(self, bidirectional_class: type, *, thorough: bool = False) -> None:
         """Check ``Bidirectional(make_layer, ...)`` against the framework's bidirectional layer."""
         if thorough:
-            note = self._run(check_bidirectional, bidirectional_class,
+            note = self._run(check_bidirectional, bidirectional_class, traced=TRACED_BIDIRECTIONAL,
                              configs=BIDIRECTIONAL_THOROUGH, cases=DEEP_CASES_THOROUGH, seed=12)
         else:
-            note = self._run(check_bidirectional, bidirectional_class)
+            note = self._run(check_bidirectional, bidirectional_class,
+                             traced=TRACED_BIDIRECTIONAL)
         configs = BIDIRECTIONAL_THOROUGH if thorough else BIDIRECTIONAL_QUICK
         kinds = tuple(dict.fromkeys(config[0] for config in configs))
         passed = (_("✓ Bidirectional returns the same outputs, final states and gradients as "
@@ -956,7 +961,8 @@ class DeepLessonChecks(PrecisionChecks):
         if thorough:
             configs = STACKED_THOROUGH + (STACKED_BIDIRECTIONAL if bidirectional_class else ())
             note = self._run(check_stacked, stacked_class, bidirectional_class, configs=configs,
-                             cases=STACKED_CASES_THOROUGH, seed=13)
+                             cases=STACKED_CASES_THOROUGH, seed=13,
+                             traced=TRACED_STACKED)
             kinds = tuple(dict.fromkeys(config[0] for config in configs))
             reference = self.precise.stacked_summary(*kinds)
             passed = (_("✓ Stacked matches {reference} in eval mode, also with your "
@@ -966,7 +972,8 @@ class DeepLessonChecks(PrecisionChecks):
                              "only between layers in training, on every shape."))
         else:
             configs = STACKED_QUICK + (STACKED_BIDIRECTIONAL if bidirectional_class else ())
-            note = self._run(check_stacked, stacked_class, bidirectional_class, configs=configs)
+            note = self._run(check_stacked, stacked_class, bidirectional_class, configs=configs,
+                             traced=TRACED_STACKED)
             kinds = tuple(dict.fromkeys(config[0] for config in configs))
             reference = self.precise.stacked_summary(*kinds)
             passed = (_("✓ Stacked matches {reference} in eval mode, also with your "

@@ -33,13 +33,14 @@ class PrecisionChecks:
         self.fallback = fallback
         self.float32_note = float32_note
 
-    def _run(self, check: Callable[..., None], *args: Any, **kwargs: Any) -> str:
+    def _run(self, check: Callable[..., None], *args: Any,
+             traced: dict[str, Any] | None = None, **kwargs: Any) -> str:
         """Run ``check``; return the float32 note (with a newline) when the fallback was used.
 
         A backend whose framework compiles training (``run_traced``: TensorFlow's
         ``tf.function``) then runs the check once more, on its quick cases (whatever the
-        keyword arguments ask), the way training runs the code: what fails only there is
-        about how the code runs, which any one case shows.
+        keyword arguments ask, or on ``traced``), the way training runs the code: what fails
+        only there is about how the code runs, which one case shows.
         """
         with check_quietly():
             used_fallback = neutral.with_precision_fallback(self.precise, self.fallback, check,
@@ -47,7 +48,7 @@ class PrecisionChecks:
             backend = self.fallback if used_fallback else self.precise
             run_traced = getattr(backend, "run_traced", None)
             if run_traced is not None:
-                run_traced(check, *args)
+                run_traced(check, *args, **(traced or {}))
         return "\n" + _(self.float32_note) if used_fallback else ""
 
 
