@@ -360,6 +360,28 @@ def fail_if_probabilities(logits: np.ndarray) -> None:
             "the softmax itself."))
 
 
+def _fail_if_first_token_only(backend: Backend, model: Any, ids: np.ndarray,
+                              lengths: Sequence[int], logits: np.ndarray,
+                              rng: np.random.Generator, vocab_size: int) -> None:
+    """Fail when the logits stay the same although every token after the first changed.
+
+    Position 0 is real in every sequence, so a classifier that reads it passes the padding
+    test; with every later token replaced, a classifier that reads the last one must change.
+    """
+    changed = ids.copy()
+    for row, length in enumerate(lengths):
+        # A different token at each later real position (ids 0 and 1 are padding and unknown).
+        changed[row, 1:length] = (ids[row, 1:length] - 2 + rng.integers(
+            1, vocab_size - 2, size=length - 1)) % (vocab_size - 2) + 2
+    scale = max(1.0, float(np.max(np.abs(logits))))
+    after = backend.run_classifier(model, changed).output
+    if float(np.max(np.abs(after - logits))) / scale <= backend.tolerance:
+        raise CheckFailed(_(
+            "Your classifier's logits stay the same when every token after each sequence's "
+            "first one changes: it reads the state at position 0; classify from the state at "
+            "each sequence's last real token (position length - 1)."))
+
+
 def check_classifier(
     backend: Backend,
     model_class: type,
@@ -384,7 +406,9 @@ def check_classifier(
                  plural=True)
     backend.assert_no_builtin_rnn(model, CLASSIFIER)
     backend.fill_parameters(model, _small_uniform(rng, embed_size // 4, hidden_size // 4))
-    fail_if_probabilities(backend.run_classifier(model, ids).output)
+    logits = backend.run_classifier(model, ids).output
+    fail_if_probabilities(logits)
+    _fail_if_first_token_only(backend, model, ids, lengths, logits, rng, vocab_size)
     change = find_padding_change(backend, model, ids, lengths, (7, 12))
     if change is not None:
         raise CheckFailed(_(

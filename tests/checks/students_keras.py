@@ -462,6 +462,13 @@ class SoftmaxClassifier(GatherClassifier):
         return ops.softmax(super().call(ids), axis=-1)
 
 
+class FirstTokenClassifier(GatherClassifier):
+    """Reads the state at position 0, which is real in every sequence."""
+
+    def last_states(self, ids, outputs):
+        return outputs[:, 0]
+
+
 class MeanOverPaddingClassifier(GatherClassifier):
     def last_states(self, ids, outputs):
         return ops.mean(outputs, axis=1)

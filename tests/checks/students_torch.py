@@ -440,6 +440,13 @@ class SoftmaxClassifier(GatherClassifier):
         return torch.softmax(super().forward(ids), dim=-1)
 
 
+class FirstTokenClassifier(GatherClassifier):
+    """Reads the state at position 0, which is real in every sequence."""
+
+    def last_states(self, ids, outputs):
+        return outputs[:, 0]
+
+
 class MeanOverPaddingClassifier(GatherClassifier):
     def last_states(self, ids, outputs):
         return outputs.mean(dim=1)

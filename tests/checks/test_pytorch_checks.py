@@ -253,10 +253,14 @@ PADDING = r"^The logits of sequence 0 \(length 5\) change when its batch is padd
     r"classify from the state at each sequence's last real token \(position length - 1\), not " \
     r"from the last padded step\.$"
 
+FIRST_TOKEN = (r"^Your classifier's logits stay the same when every token after each "
+               r"sequence's first one changes: it reads the state at position 0; classify from "
+               r"the state at each sequence's last real token \(position length - 1\)\.$")
 CLASSIFIER_MISTAKES = [
     case(s.LastPaddedColumnClassifier, False, PADDING),
     case(s.LastPaddedColumnClassifier, True, PADDING),
     case(s.MeanOverPaddingClassifier, False, PADDING),
+    case(s.FirstTokenClassifier, False, FIRST_TOKEN),
     case(s.PerStepLogitsClassifier, False,
          r"^The logits of your classifier for 3 sequences have shape \(3, 7, 4\) but should have "
          r"shape \(3, 4\)\."),
