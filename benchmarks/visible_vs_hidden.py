@@ -113,16 +113,64 @@ def corpus() -> list[tuple[str, str, str, tuple[Any, ...]]]:
 
 def verdict(check: Callable[..., None], args: tuple[Any, ...], thorough: bool) -> bool:
     """True when the check fails the code (any error counts: the grade is zero either way)."""
+    return failure(check, args, thorough) is not None
+
+
+def failure(check: Callable[..., None], args: tuple[Any, ...],
+            thorough: bool) -> BaseException | None:
+    """The error the check raises for the code, or None when it passes."""
     try:
         with contextlib.redirect_stdout(io.StringIO()):
             check(*args, thorough=thorough)
-    except Exception:  # noqa: BLE001
-        return True
-    return False
+    except Exception as error:  # noqa: BLE001
+        return error
+    return None
+
+
+def names_the_cause(error: BaseException) -> bool:
+    """Whether a failure names a cause rather than a symptom.
+
+    A symptom is a value or shape that differs, which ``checks/compare.py`` words for every
+    check alike; a sentence raised anywhere else in the checks names what the code did. This
+    reads any version of the library, so the same rule counts the messages before and after.
+    """
+    if type(error).__name__ not in ("CheckFailed", "IgnoresState"):
+        return False  # the student's own error, shown as it is
+    tb = error.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is None or not tb.tb_frame.f_code.co_filename.endswith("compare.py")
+
+
+def messages() -> None:
+    """Count, for the mistakes the visible checks catch, the messages that name the cause."""
+    from rnncourse.checks import pytorch, tensorflow
+
+    modules = {"pytorch": pytorch, "tensorflow": tensorflow}
+    counts: Counter[str] = Counter()
+    print("| framework | check | mistake | names the cause | catalogue id |")
+    print("|---|---|---|---|---|")
+    for framework, check_name, name, args in corpus():
+        error = failure(getattr(modules[framework], check_name), args, False)
+        if error is None:
+            counts["passed"] += 1
+            continue
+        cause, mistake = names_the_cause(error), getattr(error, "mistake", None)
+        counts["caught"] += 1
+        counts["cause"] += cause
+        counts["catalogue"] += mistake is not None
+        print(f"| {framework} | {check_name} | {name} | {'yes' if cause else 'no'} | "
+              f"{mistake or ''} |", flush=True)
+    print(f"\n{counts['caught']} mistakes failed by the visible test: the message names the "
+          f"cause for {counts['cause']}, with a catalogue id for {counts['catalogue']}; "
+          f"{counts['passed']} passed it.")
 
 
 def main() -> None:
-    """Print each mistake's verdicts and the counts."""
+    """Print each mistake's verdicts and the counts (``--messages``: the message counts)."""
+    if "--messages" in sys.argv[1:]:
+        messages()
+        return
     from rnncourse.checks import pytorch, tensorflow
 
     modules = {"pytorch": pytorch, "tensorflow": tensorflow}

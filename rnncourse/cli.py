@@ -129,6 +129,15 @@ def _check_sandbox(args: argparse.Namespace) -> int:
     return 0
 
 
+def _mistakes(args: argparse.Namespace) -> int:
+    from rnncourse.checks.mistakes import catalogue_text
+    from rnncourse.i18n import set_language
+
+    set_language(args.language)
+    print(catalogue_text())
+    return 0
+
+
 def _lab(args: argparse.Namespace) -> int:
     from rnncourse.lab import launch
 
@@ -199,6 +208,12 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox = commands.add_parser(
         "check-sandbox", help="prove that the grading sandbox (bubblewrap) works on this machine")
     sandbox.set_defaults(run=_check_sandbox)
+    mistakes = commands.add_parser(
+        "mistakes", help="list the classic mistakes the checks name, as the grading summary "
+                         "counts them")
+    mistakes.add_argument("--language", default="en", choices=LANGUAGES,
+                          help="the language of the titles (default: en)")
+    mistakes.set_defaults(run=_mistakes)
     return parser
 
 

@@ -18,7 +18,15 @@ class DataError(CourseError):
 
 
 class CheckFailed(AssertionError):
-    """A student's implementation differs from the reference; the message says how."""
+    """A student's implementation differs from the reference; the message says how.
+
+    ``mistake`` is the id of the classic mistake the check recognised, from
+    :data:`rnncourse.checks.mistakes.CATALOGUE`, or None when the message names a symptom.
+    """
+
+    def __init__(self, message: str = "", mistake: str | None = None) -> None:
+        super().__init__(message)
+        self.mistake = mistake
 
     def _render_traceback_(self) -> list[str]:
         """What IPython shows: the sentence, after the student's own frames if their code

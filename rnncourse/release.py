@@ -25,6 +25,8 @@ RELEASE_DIR = "lessons/en"
 #: The folder holding one edition per language (``lessons/en``, ``lessons/ko``).
 LESSONS_DIR = PurePosixPath(RELEASE_DIR).parent.as_posix()
 CONFIG = Path("autograder") / "nbgrader_config.py"
+#: The folder next to a lesson's notebook that holds the diagrams it shows.
+LESSON_FIGURES = "figures"
 
 
 def course_root(start: Path | None = None) -> Path:
@@ -87,23 +89,39 @@ def release(root: Path, assignments: list[str] | None = None) -> list[Path]:
     nbgrader makes the English edition (:data:`RELEASE_DIR`); the translated editions are
     made from it and the translation catalogs (:mod:`rnncourse.i18n.editions`).
     """
+    from rnncourse.diagrams.placement import place
     from rnncourse.i18n.editions import write_editions  # imports this module: not at the top
 
     assignments = assignments or list_assignments(root)
     written = []
+    for assignment in assignments:  # nbgrader releases the diagrams with the notebook
+        folder = root / SOURCE_DIR / assignment
+        written += place(root, folder, _read_source(folder), "en")
     with tempfile.TemporaryDirectory(prefix="rnncourse-release-") as tmp:
         generated = generate_into(root, Path(tmp), assignments)
         for assignment in assignments:
             target = root / RELEASE_DIR / assignment
-            target.mkdir(parents=True, exist_ok=True)
-            for source in sorted((generated / assignment).iterdir()):
-                if not source.is_file():
-                    continue
-                partial = target / f".{source.name}.partial"
-                shutil.copyfile(source, partial)
-                os.replace(partial, target / source.name)  # atomic: never half a notebook
-                written.append(target / source.name)
+            made = {p.relative_to(generated / assignment) for p in
+                    (generated / assignment).rglob("*") if p.is_file()}
+            for name in sorted(made):
+                (target / name).parent.mkdir(parents=True, exist_ok=True)
+                partial = target / name.parent / f".{name.name}.partial"
+                shutil.copyfile(generated / assignment / name, partial)
+                os.replace(partial, target / name)  # atomic: never half a notebook
+                written.append(target / name)
+            for old in sorted(target.rglob("*.svg")):  # a diagram the lesson no longer shows
+                if old.relative_to(target) not in made:
+                    old.unlink()
     return written + write_editions(root, assignments)
+
+
+def _read_source(folder: Path) -> nbformat.NotebookNode:
+    """The one notebook of an assignment's source folder."""
+    path = folder / f"{folder.name}.ipynb"
+    try:
+        return nbformat.read(path, as_version=4)
+    except (OSError, ValueError) as error:
+        raise CourseError(f"Cannot read the notebook {path} ({error}).") from error
 
 
 def _load(path: Path) -> object:
@@ -120,9 +138,13 @@ def stale_lessons(root: Path) -> list[str]:
     notebooks out of date with the English ones and their catalogs, and catalog entries that
     are missing, untranslated or fuzzy. An empty list means up to date.
     """
+    from rnncourse.diagrams.placement import misplaced, stale_figures
     from rnncourse.i18n.editions import stale_editions  # imports this module: not at the top
 
-    problems = []
+    problems = stale_figures(root)
+    for assignment in list_assignments(root):
+        folder = root / SOURCE_DIR / assignment
+        problems += misplaced(root, folder, _read_source(folder), "en")
     with tempfile.TemporaryDirectory(prefix="rnncourse-check-") as tmp:
         generated = generate_into(root, Path(tmp), list_assignments(root))
         expected = {p.relative_to(generated): p for p in generated.rglob("*") if p.is_file()}

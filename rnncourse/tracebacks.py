@@ -27,8 +27,14 @@ def is_ours(filename: str) -> bool:
 
 
 def sentence_lines(error: BaseException) -> list[str]:
-    """An error shown as its type and its sentence."""
-    return [f"{_RED}{type(error).__name__}{_RESET}: {error}"]
+    """An error shown as its type and its sentence; a named mistake's title comes between."""
+    name = f"{_RED}{type(error).__name__}{_RESET}"
+    mistake = getattr(error, "mistake", None)
+    if mistake is not None:
+        from rnncourse.checks.mistakes import label  # here: it needs the translations
+
+        name += label(mistake)
+    return [f"{name}: {error}"]
 
 
 def without_our_frames(tb: types.TracebackType | None) -> types.TracebackType | None:

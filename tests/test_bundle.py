@@ -87,7 +87,11 @@ def test_the_bundle_holds_the_student_files_and_nothing_of_the_instructors(built
     lessons = {f"{LESSONS_DIR}/{k}": v for k, v in shipped_files(REPO / LESSONS_DIR).items()}
     assert {k: v for k, v in files.items() if k.startswith(f"{LESSONS_DIR}/")} == lessons
     editions = sorted(p.name for p in (REPO / LESSONS_DIR).iterdir() if p.is_dir())
-    assert "en" in editions and len(lessons) == len(LESSONS) * len(editions)
+    notebooks = [name for name in lessons if name.endswith(".ipynb")]
+    assert "en" in editions and len(notebooks) == len(LESSONS) * len(editions)
+    # Each lesson's diagrams ship next to it, in its edition's language.
+    assert all(f"{LESSONS_DIR}/{edition}/{lesson}/figures/rnn-cell.svg" in files
+               for edition in editions for lesson in LESSONS if lesson.startswith("01-"))
     library = {f"rnncourse/{k}": v for k, v in shipped_files(REPO / "rnncourse").items()}
     assert {k: v for k, v in files.items() if k.startswith("rnncourse/")} == library
     assert [k for k in files if k.startswith("tests/")] == ["tests/test_setup.py"]

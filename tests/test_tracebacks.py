@@ -84,12 +84,15 @@ def shown():
     return result
 
 
-@pytest.mark.parametrize("name", ["relu instead of tanh", "accuracy"])
-def test_a_failed_check_is_one_sentence(shown, name):
+@pytest.mark.parametrize(("name", "start"), [
+    ("relu instead of tanh", "CheckFailed: "),  # a symptom: no mistake named
+    ("accuracy", "CheckFailed [accuracy below the minimum]: "),  # a mistake of the catalogue
+])
+def test_a_failed_check_is_one_sentence(shown, name, start):
     ename, traceback, _ = shown[name]
     assert ename == "CheckFailed"
     (line,) = traceback.splitlines()
-    assert line.startswith("CheckFailed: ") and line.endswith(".")
+    assert line.startswith(start) and line.endswith("."), line
 
 
 def test_an_error_in_the_student_s_code_shows_their_lines_and_none_of_ours(shown):
@@ -123,7 +126,8 @@ def test_a_check_that_reports_the_student_s_error_shows_their_line_then_the_sent
     ename, traceback, _ = shown["loading raises"]
     assert ename == "CheckFailed"
     assert "# the student's typo" in traceback and "KeyError" in traceback
-    assert traceback.splitlines()[-1].startswith("CheckFailed: load_weights raised KeyError")
+    assert traceback.splitlines()[-1].startswith(
+        "CheckFailed [weight loading raised an error]: load_weights raised KeyError")
     assert "rnncourse" not in traceback
 
 

@@ -143,6 +143,8 @@ class GatedBackend(Backend, Protocol):
     gated_reference_names: dict[str, str]
     #: For each kind, one sentence on how the framework's layer stores its weights.
     gated_loading_hints: dict[str, str]
+    #: For each kind, the framework's gates in the order its weights stack them.
+    gate_names: dict[str, tuple[str, ...]]
     #: One sentence on how to make the framework's LSTM skip padding.
     padding_hint: str
     #: One sentence on creating a gated cell's weights so the framework trains them.
@@ -157,6 +159,10 @@ class GatedBackend(Backend, Protocol):
     def random_gated_layer(self, kind: str, input_size: int, hidden_size: int,
                            rng: np.random.Generator) -> Any:
         """A float64 framework LSTM/GRU layer with random weights and biases."""
+
+    def with_gates_swapped(self, layer: Any, kind: str, first: int, second: int) -> Any:
+        """A copy of the framework ``layer`` whose gates ``first`` and ``second`` (indices in
+        :attr:`gate_names`) trade their weights and biases."""
 
     def run_gated_reference(self, layer: Any, kind: str, x: np.ndarray,
                             state: tuple[np.ndarray, ...],

@@ -187,7 +187,8 @@ def check_reverse_padded(
         if run.grad_x is None:
             raise CheckFailed(_("No gradient flows through your {function} back to x: "
                                 "{hint}").format(function=REVERSE,
-                                                 hint=_(backend.deep_grad_hint)))
+                                                 hint=_(backend.deep_grad_hint)),
+                              mistake="no-gradient")
         _close(backend, _("The gradient of your {function} with respect to x ({case})").format(
                    function=REVERSE, case=case), run.grad_x,
                reverse_within(grad, lengths), reference=N_("the reversed gradient"),
@@ -206,13 +207,14 @@ def _check_reversal(backend: DeepBackend, got: np.ndarray, x: np.ndarray,
             "Your {function} flips whole rows, padding included (like {flip}), so a shorter "
             "sequence starts with its padding ({case}): reverse each sequence within its own "
             "length (its first length steps) and leave the padding steps where they are."
-        ).format(function=REVERSE, flip=backend.flip_all_text, case=case))
+        ).format(function=REVERSE, flip=backend.flip_all_text, case=case),
+                          mistake="reverse-flips-padding")
     if padded and all(_is_close(backend, got[row, steps - length:], x[row, :length][::-1])
                       for row, length in enumerate(lengths)):
         raise CheckFailed(_(
             "Your {function} moves the padding to the front, before the reversed steps ({case}): "
             "each reversed sequence must start at step 0, with its padding left at the end."
-        ).format(function=REVERSE, case=case))
+        ).format(function=REVERSE, case=case), mistake="reverse-padding-first")
     mask = real_steps(lengths, steps)
     if padded and _is_close(backend, _only_real(got, mask), _only_real(expected, mask)):
         moved = ~mask[..., None] & (np.abs(got - x) > backend.tolerance * np.max(np.abs(x)))
@@ -221,10 +223,12 @@ def _check_reversal(backend: DeepBackend, got: np.ndarray, x: np.ndarray,
             "Your {function} reverses the real steps but changes the padding (first at sequence "
             "{row}, step {step}, length {length}; {case}): leave the padding steps "
             "(t >= length) unchanged."
-        ).format(function=REVERSE, row=row, step=step, length=lengths[row], case=case))
+        ).format(function=REVERSE, row=row, step=step, length=lengths[row], case=case),
+                          mistake="reverse-changes-padding")
     if _is_close(backend, got, x):
         raise CheckFailed(_("Your {function} returns x unchanged ({case}): reverse the first "
-                            "length steps of each sequence.").format(function=REVERSE, case=case))
+                            "length steps of each sequence.").format(function=REVERSE, case=case),
+                          mistake="reverse-unchanged")
     _close(backend, _("The result of your {function} ({case})").format(function=REVERSE,
                                                                       case=case), got, expected,
            reference=N_("each sequence reversed within its length"),
@@ -292,13 +296,15 @@ def _check_max(backend: DeepBackend, run: DeepRun, x: np.ndarray, grad: np.ndarr
                 "Your {function} picks values from the padding steps ({case}), which the check "
                 "fills with large values: take the maximum over each sequence's real steps only, "
                 "e.g. {hint}."
-            ).format(function=MAX, case=case, hint=_(backend.masked_max_hint)))
+            ).format(function=MAX, case=case, hint=_(backend.masked_max_hint)),
+                              mistake="max-reads-padding")
         if _is_close(backend, run.outputs, np.where(mask, x, 0.0).max(axis=1)):
             raise CheckFailed(_(
                 "Your {function} returns 0 where every real value is negative ({case}): "
                 "multiplying by the mask turns the padding into zeros, which beat negative "
                 "values; instead {hint}."
-            ).format(function=MAX, case=case, hint=_(backend.masked_max_hint)))
+            ).format(function=MAX, case=case, hint=_(backend.masked_max_hint)),
+                              mistake="max-mask-zeros")
         _close(backend, _("The result of your {function} ({case})").format(function=MAX,
                                                                           case=case),
                run.outputs, expected,
@@ -308,7 +314,8 @@ def _check_max(backend: DeepBackend, run: DeepRun, x: np.ndarray, grad: np.ndarr
                    hint=_(backend.masked_max_hint)))
     if run.grad_x is None:
         raise CheckFailed(_("No gradient flows through your {function} back to its input: "
-                            "{hint}").format(function=MAX, hint=_(backend.deep_grad_hint)))
+                            "{hint}").format(function=MAX, hint=_(backend.deep_grad_hint)),
+                          mistake="no-gradient")
     winner = masked.argmax(axis=1)  # (batch, features): one real step per feature
     expected_grad = np.zeros_like(x)
     rows, cols = np.meshgrid(np.arange(x.shape[0]), np.arange(x.shape[2]), indexing="ij")
@@ -334,12 +341,12 @@ def _check_mean(backend: DeepBackend, run: DeepRun, x: np.ndarray, grad: np.ndar
                 "Your {function} averages the padding steps too ({case}), which the check fills "
                 "with large values: sum only each sequence's real steps (multiply by the mask) "
                 "and divide by its length."
-            ).format(function=MEAN, case=case))
+            ).format(function=MEAN, case=case), mistake="mean-reads-padding")
         if _is_close(backend, run.outputs, real_sum / steps):
             raise CheckFailed(_(
                 "Your {function} divides by the number of steps of the batch ({steps}), not by "
                 "each sequence's length ({case}): divide the masked sum by lengths."
-            ).format(function=MEAN, steps=steps, case=case))
+            ).format(function=MEAN, steps=steps, case=case), mistake="mean-divides-by-steps")
         _close(backend, _("The result of your {function} ({case})").format(function=MEAN,
                                                                           case=case),
                run.outputs, expected,
@@ -348,7 +355,8 @@ def _check_mean(backend: DeepBackend, run: DeepRun, x: np.ndarray, grad: np.ndar
                hint=N_("Sum only the real steps and divide by each sequence's length."))
     if run.grad_x is None:
         raise CheckFailed(_("No gradient flows through your {function} back to its input: "
-                            "{hint}").format(function=MEAN, hint=_(backend.deep_grad_hint)))
+                            "{hint}").format(function=MEAN, hint=_(backend.deep_grad_hint)),
+                          mistake="no-gradient")
     expected_grad = np.where(mask, grad[:, None, :] / counts[:, :, None], 0.0)
     _close(backend, _("The gradient of your {function} with respect to its input "
                       "({case})").format(function=MEAN, case=case),
@@ -411,12 +419,13 @@ def _check_final_structure(final: Any, slots: Slots, what: str, batch: int,
         raise CheckFailed(_(
             "Your {what}'s final states should be a flat tuple {text}, but it returned a single "
             "array of shape {shape}: {order_hint}."
-        ).format(what=what, text=slots.text, shape=np.shape(final), order_hint=slots.order_hint))
+        ).format(what=what, text=slots.text, shape=np.shape(final), order_hint=slots.order_hint),
+                          mistake="final-states-structure")
     if any(isinstance(part, tuple) for part in final):
         raise CheckFailed(_(
             "Your {what}'s final states are a tuple of tuples; make them one flat tuple of "
             "arrays (add the tuples together): {order_hint}."
-        ).format(what=what, order_hint=slots.order_hint))
+        ).format(what=what, order_hint=slots.order_hint), mistake="final-states-structure")
     if len(final) != len(slots.symbols):
         only = (len(final) == slots.per_layer and len(slots.symbols) > slots.per_layer)
         message = (_("Your {what}'s final states hold {count} arrays, only one layer's final "
@@ -425,7 +434,8 @@ def _check_final_structure(final: Any, slots: Slots, what: str, batch: int,
                           "{expected}: {order_hint}."))
         raise CheckFailed(message.format(what=what, count=len(final),
                                          expected=len(slots.symbols),
-                                         order_hint=slots.order_hint))
+                                         order_hint=slots.order_hint),
+                          mistake="final-states-structure")
     for symbol, part in zip(slots.symbols, final, strict=True):
         assert_shape(_("The final {symbol} of your {what} for a batch of {batch}").format(
                          symbol=symbol, what=what, batch=batch), part,
@@ -445,7 +455,7 @@ def _compare_final(backend: DeepBackend, got: tuple[np.ndarray, ...],
                     "({expected_symbol}) belongs ({case}): {order_hint}."
                 ).format(what=what, word=slots.words[j], symbol=slots.symbols[j],
                          expected_word=slots.words[k], expected_symbol=slots.symbols[k],
-                         case=case, order_hint=slots.order_hint))
+                         case=case, order_hint=slots.order_hint), mistake="final-states-order")
         row = _short_row_only(backend, g, e, lengths, steps)
         if row is not None:
             raise CheckFailed(_(
@@ -454,7 +464,7 @@ def _compare_final(backend: DeepBackend, got: tuple[np.ndarray, ...],
                 "final tuple each layer returns, the state after each sequence's last real "
                 "step, not its outputs at the last padded step."
             ).format(what=what, symbol=slots.symbols[k], row=row, length=lengths[row],
-                     case=case))
+                     case=case), mistake="final-state-from-padding")
         _close(backend, _("Your {what}'s final {symbol} ({case})").format(
                    what=what, symbol=slots.symbols[k], case=case), g, e,
                reference=reference, axes=("sequence", "unit"),
@@ -478,11 +488,13 @@ def _direction_layers(backend: DeepBackend, module: Any, recorder: LayerRecorder
                 "Your {what}'s {attribute} is not a layer that make_layer made: keep the given "
                 "__init__, which sets self.forward_layer and self.backward_layer with "
                 "{make_layer}."
-            ).format(what=what, attribute=attribute, make_layer=backend.make_layer_text))
+            ).format(what=what, attribute=attribute, make_layer=backend.make_layer_text),
+                              mistake="layers-not-from-make-layer")
         layers.append(layer)
     if layers[0] is layers[1]:
         raise CheckFailed(_("Your {what} uses one layer for both directions: keep the given "
-                            "__init__, which makes two layers with make_layer.").format(what=what))
+                            "__init__, which makes two layers with make_layer.").format(what=what),
+                          mistake="one-layer-both-directions")
     return layers
 
 
@@ -559,7 +571,7 @@ def _compare_bidirectional_outputs(backend: DeepBackend, got: np.ndarray, expect
         raise CheckFailed(_(
             "Your {what}'s outputs hold the backward outputs first ({case}): concatenate the "
             "forward outputs first, then the backward ones, along the last axis."
-        ).format(what=what, case=case))
+        ).format(what=what, case=case), mistake="backward-first")
     axes = ("sequence", "step", "unit")
     if not forward_ok:
         _close(backend, _("The forward half of your {what}'s outputs ({case})").format(
@@ -572,7 +584,7 @@ def _compare_bidirectional_outputs(backend: DeepBackend, got: np.ndarray, expect
                 "The backward half of your {what}'s outputs is still in reading order ({case}): "
                 "reverse the backward layer's outputs back within each length (reverse_padded "
                 "again), so that step t holds the state after reading steps t..length-1."
-            ).format(what=what, case=case))
+            ).format(what=what, case=case), mistake="backward-not-reversed-back")
         row = _short_row_only(backend, got_b, exp_b, lengths, steps)
         if row is not None:
             raise CheckFailed(_(
@@ -580,7 +592,8 @@ def _compare_bidirectional_outputs(backend: DeepBackend, got: np.ndarray, expect
                 "as the batch but wrong for shorter ones (sequence {row}, length {length}; "
                 "{case}): reverse each sequence within its own length with reverse_padded, not "
                 "across the padding, both before the backward layer and after it."
-            ).format(what=what, row=row, length=lengths[row], case=case))
+            ).format(what=what, row=row, length=lengths[row], case=case),
+                              mistake="backward-reversed-with-padding")
         _close(backend, _("The backward half of your {what}'s outputs ({case})").format(
                    what=what, case=case), got_b, exp_b,
                reference=reference, axes=axes, step_axis=1,
@@ -592,7 +605,7 @@ def _compare_grad_x(backend: DeepBackend, got: DeepRun, ref: DeepRun, what: str,
                     reference: str) -> None:
     if got.grad_x is None:
         raise CheckFailed(_("No gradient flows through your {what} back to x: {hint}").format(
-            what=what, hint=_(backend.deep_grad_hint)))
+            what=what, hint=_(backend.deep_grad_hint)), mistake="no-gradient")
     _close(backend, _("The gradient of your {what} with respect to x ({case})").format(
                what=what, case=case), got.grad_x,
            ref.grad_x, reference=reference, axes=("sequence", "step", "feature"), step_axis=1,
@@ -648,7 +661,8 @@ def _stack_layers(backend: DeepBackend, module: Any, recorder: LayerRecorder, nu
             "Your {what} with num_layers={num_layers} holds {count} layers in "
             "self.{attribute}: keep the given __init__, which makes each layer with make_layer "
             "and puts it in self.{attribute}."
-        ).format(what=what, num_layers=num_layers, count=len(layers), attribute=attribute))
+        ).format(what=what, num_layers=num_layers, count=len(layers), attribute=attribute),
+                          mistake="layer-count")
     recurrents = []
     for index, layer in enumerate(layers):
         if bidirectional:
@@ -661,7 +675,8 @@ def _stack_layers(backend: DeepBackend, module: Any, recorder: LayerRecorder, nu
                     raise CheckFailed(_(
                         "The {direction}_layer of layer {index} of your {what} is not a layer "
                         "that make_layer made: keep the given __init__ of Bidirectional."
-                    ).format(direction=direction, index=index, what=what))
+                    ).format(direction=direction, index=index, what=what),
+                                      mistake="layers-not-from-make-layer")
                 recurrents.append(inner)
                 recorder.names[id(inner)] = name.format(index=index, what=what)
         else:
@@ -669,7 +684,8 @@ def _stack_layers(backend: DeepBackend, module: Any, recorder: LayerRecorder, nu
                 raise CheckFailed(_(
                     "Layer {index} of your {what} (self.{attribute}[{index}]) is not a layer "
                     "that make_layer made: keep the given __init__."
-                ).format(index=index, what=what, attribute=attribute))
+                ).format(index=index, what=what, attribute=attribute),
+                                  mistake="layers-not-from-make-layer")
             recurrents.append(layer)
             recorder.names[id(layer)] = _("Layer {index} of your {what}").format(index=index,
                                                                                  what=what)
@@ -776,7 +792,8 @@ def _check_flow(backend: DeepBackend, run: DeepRun, recorder: LayerRecorder,
         if record is None:
             raise CheckFailed(_("Layer {index} of your {what} is never called ({case}): run "
                                 "every layer of self.{attribute} in order.").format(
-                index=index, what=what, case=case, attribute=backend.stacked_attribute))
+                index=index, what=what, case=case, attribute=backend.stacked_attribute),
+                              mistake="layer-never-called")
         records.append(record)
 
     for index, record in enumerate(records):
@@ -791,7 +808,7 @@ def _check_flow(backend: DeepBackend, run: DeepRun, recorder: LayerRecorder,
                 raise CheckFailed(_(
                     "Layer {index} of your {what} reads the original input x ({case}): each "
                     "layer must read the previous layer's outputs, only layer 0 reads x."
-                ).format(index=index, what=what, case=case))
+                ).format(index=index, what=what, case=case), mistake="layer-reads-x")
         if received.shape != previous.shape:
             message = (_("Layer {index} of your {what} receives inputs of shape {shape}, but "
                          "{source} have shape {expected} ({case}): layer 0 reads x.")
@@ -800,7 +817,8 @@ def _check_flow(backend: DeepBackend, run: DeepRun, recorder: LayerRecorder,
                          "{source} have shape {expected} ({case}): feed it the previous "
                          "layer's outputs."))
             raise CheckFailed(message.format(index=index, what=what, shape=received.shape,
-                                             source=source, expected=previous.shape, case=case))
+                                             source=source, expected=previous.shape, case=case),
+                              mistake="layer-input")
         pattern = _as_dropout(received, previous, mask, tol)
         identity = pattern is not None and pattern.is_identity(tol)
         between = training and index > 0
@@ -836,7 +854,8 @@ def _check_flow(backend: DeepBackend, run: DeepRun, recorder: LayerRecorder,
                 raise CheckFailed(_(
                     "Your {what} returns the outputs of layer {index}, not those of the last "
                     "layer (layer {last}) ({case})."
-                ).format(what=what, index=index, last=len(records) - 1, case=case))
+                ).format(what=what, index=index, last=len(records) - 1, case=case),
+                                  mistake="inner-layer-returned")
         pattern = _as_dropout(outputs, last, mask, tol)
         if pattern is not None and pattern.fraction > 0:
             if not training:
@@ -845,7 +864,7 @@ def _check_flow(backend: DeepBackend, run: DeepRun, recorder: LayerRecorder,
                 "In training mode your {what}'s outputs are the last layer's outputs with "
                 "dropout applied ({fraction:.0%} zeroed; {case}): dropout goes only between "
                 "layers, so return the last layer's outputs as they are."
-            ).format(what=what, fraction=pattern.fraction, case=case))
+            ).format(what=what, fraction=pattern.fraction, case=case), mistake="dropout-on-outputs")
         name = (_("In training mode the outputs of your {what} ({case})") if training
                 else _("In eval mode the outputs of your {what} ({case})"))
         _close(backend, name.format(what=what, case=case),
@@ -872,11 +891,12 @@ def _dropout_misplaced(backend: DeepBackend, pattern: _Dropout, where: str, trai
         raise CheckFailed(_("In eval mode your {what} applies dropout to {where} ({share}; "
                             "{case}): {hint}").format(what=what, where=where, share=share,
                                                       case=case,
-                                                      hint=_(backend.eval_dropout_hint)))
+                                                      hint=_(backend.eval_dropout_hint)),
+                          mistake="dropout-in-eval")
     raise CheckFailed(_(
         "In training mode layer 0 of your {what} receives x with dropout applied ({share}; "
         "{case}): dropout goes only between layers, so the first layer reads x as it is."
-    ).format(what=what, share=share, case=case))
+    ).format(what=what, share=share, case=case), mistake="dropout-on-input")
 
 
 def _check_dropout(backend: DeepBackend, pattern: _Dropout | None, count: int, index: int,
@@ -888,13 +908,13 @@ def _check_dropout(backend: DeepBackend, pattern: _Dropout | None, count: int, i
             "In training mode the input of layer {index} of your {what} is not dropout of "
             "layer {previous}'s outputs ({case}): each value must be 0 or the previous output "
             "times 1/(1 - dropout); pass the previous outputs through self.dropout."
-        ).format(index=index, what=what, previous=index - 1, case=case))
+        ).format(index=index, what=what, previous=index - 1, case=case), mistake="dropout-wrong")
     if pattern.is_identity(backend.tolerance):
         raise CheckFailed(_(
             "In training mode layer {index} of your {what} receives layer {previous}'s outputs "
             "without dropout ({case}): pass each layer's outputs through self.dropout before "
             "the next layer reads them."
-        ).format(index=index, what=what, previous=index - 1, case=case))
+        ).format(index=index, what=what, previous=index - 1, case=case), mistake="dropout-missing")
     expected_scale = 1.0 / (1.0 - dropout)
     if abs(pattern.scale - expected_scale) > 1e-6 * expected_scale + 10 * backend.tolerance:
         raise CheckFailed(_(
@@ -903,7 +923,7 @@ def _check_dropout(backend: DeepBackend, pattern: _Dropout | None, count: int, i
             "1/(1 - {dropout:g}) = {expected:.4g} ({case}): use self.dropout, made with the "
             "dropout argument."
         ).format(index=index, what=what, scale=pattern.scale, dropout=dropout,
-                 expected=expected_scale, case=case))
+                 expected=expected_scale, case=case), mistake="dropout-scale")
     spread = 5.0 * np.sqrt(dropout * (1.0 - dropout) / count) + 1.0 / count
     if abs(pattern.fraction - dropout) > spread:
         raise CheckFailed(_(
@@ -911,7 +931,7 @@ def _check_dropout(backend: DeepBackend, pattern: _Dropout | None, count: int, i
             "{fraction:.0%} of {count} values, far from dropout={dropout:g} ({case}): use "
             "self.dropout, made with the dropout argument."
         ).format(index=index, what=what, fraction=pattern.fraction, count=count,
-                 dropout=dropout, case=case))
+                 dropout=dropout, case=case), mistake="dropout-rate")
 
 
 # ---------------------------------------------------------------------------------------------

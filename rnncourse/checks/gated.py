@@ -122,7 +122,8 @@ def _check_parameter_count(backend: GatedBackend, gk: GatedKind, module: Any, wh
     sizes = backend.parameter_sizes(module)
     if not sizes:
         raise CheckFailed(_("Your {what} has no trainable parameters.").format(what=_(what))
-                          + f" {_(backend.gated_parameter_hint)}")
+                          + f" {_(backend.gated_parameter_hint)}",
+                          mistake="unregistered-parameters")
     count = sum(sizes.values())
     weights = gk.gates * h * (e + h)
     biases = count - weights
@@ -134,7 +135,8 @@ def _check_parameter_count(backend: GatedBackend, gk: GatedKind, module: Any, wh
         "but {gates} gates with an input matrix ({e}×{h}), a recurrent matrix ({h}×{h}) and a "
         "bias ({h}) each make {one_bias} ({two_biases} with separate input and recurrent biases)."
     ).format(what=_(what), e=e, h=h, count=count, listed=listed, gates=gk.gates,
-             one_bias=weights + gk.gates * h, two_biases=weights + 2 * gk.gates * h))
+             one_bias=weights + gk.gates * h, two_biases=weights + 2 * gk.gates * h),
+                      mistake="parameter-count")
 
 
 def _zero_state(gk: GatedKind, batch: int, h: int) -> State:
@@ -175,7 +177,40 @@ def _fail_if_cell_swaps(backend: GatedBackend, gk: GatedKind, got: State,
         raise CheckFailed(_(
             "Your {cell} returns (c_new, h_new): its first value is the expected C and its "
             "second the expected H; return (h_new, c_new), h first."
-        ).format(cell=gk.cell))
+        ).format(cell=gk.cell), mistake="state-order")
+
+
+def _all_close(backend: GatedBackend, got: State, expected: State) -> bool:
+    return all(np.shape(g) == np.shape(x) and bool(np.all(np.isfinite(g)))
+               and relative_error(np.asarray(g), x) <= backend.tolerance
+               for g, x in zip(got, expected, strict=True))
+
+
+def _fail_if_gates_swapped(backend: GatedBackend, gk: GatedKind, got: State, expected: State,
+                           layer: Any, x: np.ndarray, state: State, what: str,
+                           load_name: str) -> None:
+    """Name two gates whose weights the cell and its loader use in each other's place.
+
+    ``got`` may hold the first parts only (a layer's outputs are its H). Called when the
+    states differ: if they match the framework's layer with two of its gates'
+    weights traded, that is the mistake, whether the loader or the cell put them there.
+    """
+    if _all_close(backend, got, expected[:len(got)]):
+        return
+    names = backend.gate_names[gk.kind]
+    for first in range(len(names)):
+        for second in range(first + 1, len(names)):
+            swapped = backend.with_gates_swapped(layer, gk.kind, first, second)
+            run = backend.run_gated_reference(swapped, gk.kind, x, state)
+            if _all_close(backend, got, run.stacked()[:len(got)]):
+                raise CheckFailed(_(
+                    "Your {what}, loaded by {name}, computes {reference} with its {first} and "
+                    "{second} gates swapped: between your loader and your cell, each of the "
+                    "two gates gets the other's weights; {reference} stacks its gates in the "
+                    "order {order}."
+                ).format(what=what, name=load_name, reference=backend.gated_reference_names[
+                    gk.kind], first=names[first], second=names[second],
+                    order=", ".join(names)), mistake="gate-order")
 
 
 def _check_zero_parameters(backend: GatedBackend, gk: GatedKind, cell: Any, e: int, h: int,
@@ -210,7 +245,7 @@ def _load(backend: GatedBackend, gk: GatedKind, load_function: Callable[[Any, An
         raise CheckFailed(_("{name} raised {error_type} ({error}); {hint}").format(
             name=_function_name(load_function), error_type=type(error).__name__,
             error=neutral.error_summary(error),
-            hint=_(backend.gated_loading_hints[gk.kind]))) from error
+            hint=_(backend.gated_loading_hints[gk.kind])), mistake="loading-error") from error
 
 
 def _first_bad_step(got: np.ndarray, expected: np.ndarray, tol: float) -> float:
@@ -290,6 +325,8 @@ def check_gated_cell(
             ref = backend.run_gated_reference(layer, gk.kind, x, state, grads)
             case = _case(batch, steps, with_state, e, h)
             _fail_if_cell_swaps(backend, gk, got.stacked(), ref.stacked())
+            _fail_if_gates_swapped(backend, gk, got.stacked(), ref.stacked(), layer, x, state,
+                                   what, load_name)
             _compare_steps(
                 backend, gk, got.stacked(), ref.stacked(),
                 lambda k, c=case: _("After {name}, the {part} of your {what} ({case})").format(
@@ -349,7 +386,8 @@ def check_gated_layer(
             raise CheckFailed(_(
                 "Your {layer} has no attribute cell: create its {cell} in __init__ as self.cell, "
                 "so that {name} can load it."
-            ).format(layer=gk.layer, cell=gk.cell, name=_function_name(load_function)))
+            ).format(layer=gk.layer, cell=gk.cell, name=_function_name(load_function)),
+                              mistake="no-cell-attribute")
         reference_layer = backend.random_gated_layer(gk.kind, e, h, rng)
         _load(backend, gk, load_function, cell, layer, reference_layer, rng)
 
@@ -388,13 +426,15 @@ def check_gated_layer(
             except CheckFailed:
                 if with_state:
                     _check_initial_state_used(backend, gk, got, reference_layer, x)
+                _fail_if_gates_swapped(backend, gk, (got.outputs,), expected, reference_layer,
+                                       x, state, what, _function_name(load_function))
                 raise
             if _is_swapped(backend, got.final, tuple(part[:, -1] for part in expected)):
                 raise CheckFailed(_(
                     "Your {layer} returns its final state as (c_T, h_T): its first value is the "
                     "expected C and its second the expected H; return (outputs, (h_T, c_T)), h "
                     "first."
-                ).format(layer=gk.layer))
+                ).format(layer=gk.layer), mistake="state-order")
             for k, part in enumerate(gk.parts):
                 _close(backend, _("Your {layer}'s final {part} ({case})").format(
                            layer=gk.layer, part=part, case=case), got.final[k],
@@ -426,7 +466,7 @@ def _check_initial_state_used(backend: GatedBackend, gk: GatedKind, got: Any,
         raise CheckFailed(_(
             "Your {layer} ignores initial_state: its outputs are those of a zero initial state; "
             "start the first step from the {state} passed as initial_state."
-        ).format(layer=gk.layer, state=gk.state_text))
+        ).format(layer=gk.layer, state=gk.state_text), mistake="ignores-initial-state")
 
 
 def _padded_ids(rng: np.random.Generator, lengths: Sequence[int], vocab_size: int) -> np.ndarray:
@@ -472,7 +512,8 @@ def check_padding_invariance(
                 "Your {name} built with kind=\"{kind}\" holds {found} and no {expected}: build "
                 "the recurrent layer that kind names (for example self.LAYERS[kind])."
             ).format(name=getattr(model_class, "__name__", _("classifier")), kind=kind,
-                     found=joined(sorted(found.values())), expected=expected))
+                     found=joined(sorted(found.values())), expected=expected),
+                              mistake="kind-ignored")
         _check_padding_of(backend, model, batches, gradients, seed, vocab_size, num_classes)
 
 
@@ -501,7 +542,7 @@ def _check_padding_of(backend: GatedBackend, model: Any,
         logits = backend.run_classifier(model, ids).output
         if not np.all(np.isfinite(logits)):
             raise CheckFailed(_("Your classifier returns NaN or infinite logits for random "
-                                "weights."))
+                                "weights."), mistake="nan-values")
         neutral.fail_if_probabilities(logits)
         found = neutral.find_padding_change(backend, model, ids, lengths, widths)
         if found is not None:
@@ -510,7 +551,8 @@ def _check_padding_of(backend: GatedBackend, model: Any,
                 "to length {width}: by {change:.1e} relative to the sequence alone (tolerance "
                 "{tol:.0e})."
             ).format(row=found.row, length=found.length, width=found.width, change=found.change,
-                     tol=backend.tolerance) + f" {_(backend.padding_hint)}")
+                     tol=backend.tolerance) + f" {_(backend.padding_hint)}",
+                              mistake="padding-changes-logits")
     if gradients:
         run = backend.run_classifier(model, first, rng.normal(size=(len(first), num_classes)))
         neutral._check_gradients_present(backend, neutral.CLASSIFIER, run.grad_params)

@@ -8,6 +8,7 @@ line when it passes. ``thorough=True`` runs the hidden tests' larger set of case
 from __future__ import annotations
 
 import contextlib
+import copy
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -52,10 +53,11 @@ def _numpy(value: Any, what: str) -> np.ndarray:
     if isinstance(value, tuple) and hasattr(value, "values") and hasattr(value, "indices"):
         # torch.max(x, dim) and x.max(dim) return a (values, indices) named tuple.
         raise CheckFailed(_("{what} returned the (values, indices) pair that max(dim=...) "
-                            "gives; return its .values (or use amax).").format(what=what))
+                            "gives; return its .values (or use amax).").format(what=what),
+                          mistake="max-pair")
     if not torch.is_tensor(value):
         raise CheckFailed(_("{what} returned a {type}; it should return a tensor.").format(
-            what=what, type=type(value).__name__))
+            what=what, type=type(value).__name__), mistake="not-a-tensor")
     return value.detach().to("cpu", torch.float64).numpy()
 
 
@@ -92,7 +94,7 @@ class TorchBackend:
             module = cls(*args)
         if not isinstance(module, nn.Module):
             raise CheckFailed(_("{name} must be a subclass of {base}.").format(
-                name=cls.__name__, base="torch.nn.Module"))
+                name=cls.__name__, base="torch.nn.Module"), mistake="wrong-base-class")
         return module.to(self.dtype)
 
     def parameter_sizes(self, module: nn.Module) -> dict[str, int]:
@@ -111,7 +113,7 @@ class TorchBackend:
         loss = sum((out * self._tensor(g)).sum() for out, g in pairs)
         if not loss.requires_grad:
             raise CheckFailed(_("No gradient flows through your {what}.").format(what=_(what))
-                              + f" {_(self.grad_hint)}")
+                              + f" {_(self.grad_hint)}", mistake="no-gradient")
         loss.backward()
         return {
             n: None if p.grad is None else p.grad.detach().to(torch.float64).numpy().copy()
@@ -141,7 +143,8 @@ class TorchBackend:
             result = layer(xt) if st is None else layer(xt, initial_state=st)
         if not (isinstance(result, tuple) and len(result) == 2):
             raise CheckFailed(_("Your RNN's {method} should return a pair (outputs, "
-                                "final_state).").format(method="forward"))
+                                "final_state).").format(method="forward"),
+                              mistake="wrong-return-structure")
         outputs, final = result
         run = LayerRun(_numpy(outputs, "RNN.forward (outputs)"),
                        _numpy(final, "RNN.forward (final)"))
@@ -224,7 +227,8 @@ class TorchBackend:
                 raise CheckFailed(_(
                     "Your {what} uses PyTorch's {layer} ({name}); the exercise asks you to "
                     "build it from your own code, without built-in recurrent layers."
-                ).format(what=_(what), layer=type(module).__name__, name=repr(name)))
+                ).format(what=_(what), layer=type(module).__name__, name=repr(name)),
+                                  mistake="builtin-layer")
 
     def recurrent_kinds(self, model: nn.Module) -> dict[str, str]:
         """The built-in recurrent layers ``model`` holds: kind -> the framework's class name."""
@@ -242,6 +246,7 @@ class TorchBackend:
         return self.dtype != torch.float64
 
     gated_reference_names = {"lstm": "torch.nn.LSTM", "gru": "torch.nn.GRU"}
+    gate_names = {"lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
     gated_loading_hints = {
         "lstm": N_("nn.LSTM stacks its gates in the order i, f, g, o: weight_ih_l0 is "
                    "(4·hidden, input), the transpose of an (input, 4·hidden) W, weight_hh_l0 is "
@@ -271,6 +276,16 @@ class TorchBackend:
             for p in layer.parameters():
                 p.copy_(self._tensor(float32_exact(rng.uniform(-bound, bound, size=p.shape))))
         return layer
+
+    def with_gates_swapped(self, layer: nn.LSTM | nn.GRU, kind: str, first: int,
+                           second: int) -> nn.LSTM | nn.GRU:
+        swapped = copy.deepcopy(layer)
+        with torch.no_grad():
+            for p in swapped.parameters():  # each stacks its gates along dimension 0
+                blocks = list(p.chunk(len(self.gate_names[kind]), dim=0))
+                blocks[first], blocks[second] = blocks[second], blocks[first]
+                p.copy_(torch.cat(blocks, dim=0))
+        return swapped
 
     def run_gated_reference(self, layer: nn.LSTM | nn.GRU, kind: str, x: np.ndarray,
                             state: tuple[np.ndarray, ...],
@@ -303,7 +318,7 @@ class TorchBackend:
         if kind != "lstm":
             return (result,)
         if not (isinstance(result, tuple | list) and len(result) == 2):
-            raise CheckFailed(message)
+            raise CheckFailed(message, mistake="wrong-return-structure")
         return tuple(result)
 
     def unroll_gated_cell(self, cell: nn.Module, kind: str, what: str, x: np.ndarray,
@@ -349,7 +364,7 @@ class TorchBackend:
         pair = _("Your {what}'s {method} should return a pair (outputs, {final}).").format(
             what=what, method="forward", final=final_text)
         if not (isinstance(result, tuple | list) and len(result) == 2):
-            raise CheckFailed(pair)
+            raise CheckFailed(pair, mistake="wrong-return-structure")
         outputs, final = result
         final = self._gated_parts(final, kind, pair)
         names = ("h_T", "c_T") if kind == "lstm" else ("h_T",)
@@ -441,7 +456,7 @@ class TorchBackend:
             module = cls(make_layer, input_size, hidden_size, *args, **kwargs)
         if not isinstance(module, nn.Module):
             raise CheckFailed(_("{name} must be a subclass of {base}.").format(
-                name=cls.__name__, base="torch.nn.Module"))
+                name=cls.__name__, base="torch.nn.Module"), mistake="wrong-base-class")
         return module.to(self.dtype)
 
     def assert_no_builtin_deep(self, module: nn.Module, recorder: LayerRecorder,
@@ -459,7 +474,8 @@ class TorchBackend:
                 "Your {what} uses PyTorch's own {layer} ({details}); the exercise asks you to "
                 "build it from the layers that make_layer returns, without built-in "
                 "bidirectional or multi-layer recurrent layers."
-            ).format(what=what, layer=type(sub).__name__, details=", ".join(details)))
+            ).format(what=what, layer=type(sub).__name__, details=", ".join(details)),
+                              mistake="builtin-layer")
 
     def run_deep(self, module: nn.Module, what: str, x: np.ndarray, lengths: np.ndarray, *,
                  training: bool, grad_outputs: np.ndarray | None = None,
@@ -473,7 +489,8 @@ class TorchBackend:
             result = module(xt, self._lengths(lengths))
         if not (isinstance(result, tuple | list) and len(result) == 2):
             raise CheckFailed(_("Your {what}'s {method} should return a pair (outputs, "
-                                "{final}).").format(what=what, method="forward", final="final"))
+                                "{final}).").format(what=what, method="forward", final="final"),
+                              mistake="wrong-return-structure")
         outputs, final = result
         run = DeepRun(_numpy(outputs, f"{what}.forward (outputs)"),
                       nested_arrays(final, f"{what}.forward (final)", _numpy))
@@ -548,7 +565,7 @@ class RecordingRecurrent(Recurrent):
             raise CheckFailed(_(
                 "{name} was made for inputs of {expected} features but receives {got}: {hint}."
             ).format(name=self._recorder.name(self), expected=self.input_size,
-                     got=x.shape[-1], hint=_(self._recorder.size_hint)))
+                     got=x.shape[-1], hint=_(self._recorder.size_hint)), mistake="layer-input")
         outputs, final = super().forward(x, lengths)
         self.record = LayerRecord(_numpy(x, "x"), _numpy(outputs, "Recurrent"),
                                   tuple(_numpy(part, "Recurrent") for part in final))

@@ -32,11 +32,6 @@ RNN_LAYER, CLASSIFIER = N_("RNN layer"), N_("classifier")
 ONE_STEP = N_("RNN layer run for one step")
 
 
-class IgnoresState(CheckFailed):
-    """A step whose output does not depend on the previous state (told apart by type, since
-    the message is in the notebook's language)."""
-
-
 def _close(backend: Backend, *args: Any, **kwargs: Any) -> None:
     """``assert_close`` at the backend's tolerance (float64 or, as a fallback, float32)."""
     assert_close(*args, tol=backend.tolerance, **kwargs)
@@ -60,14 +55,15 @@ def _check_parameter_count(backend: Backend, module: Any, what: str, e: int, h: 
     sizes = backend.parameter_sizes(module)
     if not sizes:
         raise CheckFailed(_("Your {what} has no trainable parameters.").format(what=_(what))
-                          + f" {_(backend.parameter_hint)}")
+                          + f" {_(backend.parameter_hint)}", mistake="unregistered-parameters")
     count = sum(sizes.values())
     if not parameter_count_ok(count, e, h):
         listed = ", ".join(f"{name} {size}" for name, size in sizes.items())
         raise CheckFailed(_(
             "Your {what} with input size {e} and hidden size {h} has {count} parameters "
             "({listed}), but W ({e}×{h}), H ({h}×{h}) and b ({h}) make {total}."
-        ).format(what=_(what), e=e, h=h, count=count, listed=listed, total=e * h + h * h + h))
+        ).format(what=_(what), e=e, h=h, count=count, listed=listed, total=e * h + h * h + h),
+                          mistake="parameter-count")
 
 
 def effective_weights(
@@ -87,23 +83,24 @@ def effective_weights(
     assert_shape(_("The output of your {what}").format(what=_(what)), out, (1 + e + h, h))
     if not np.all(np.isfinite(out)):
         raise CheckFailed(_("Your {what} returns NaN or infinite values for small "
-                            "inputs.").format(what=_(what)))
+                            "inputs.").format(what=_(what)), mistake="nan-values")
     largest = float(np.max(np.abs(out)))
     if largest >= 1.0:
         raise CheckFailed(_(
             "Your {what} returns values as large as {largest:.3g}, but tanh keeps every state "
             "strictly between -1 and 1: apply tanh to x·W + s·H + b."
-        ).format(what=_(what), largest=largest))
+        ).format(what=_(what), largest=largest), mistake="no-tanh")
     pre = np.arctanh(out)
     b = pre[0]
     w = pre[1 : 1 + e] - b
     hh = pre[1 + e :] - b
     if np.max(np.abs(w)) < 1e-12:
         raise CheckFailed(_("Your {what} ignores its input x: the output does not change with "
-                            "x.").format(what=_(what)))
+                            "x.").format(what=_(what)), mistake="ignores-input")
     if np.max(np.abs(hh)) < 1e-12:
-        raise IgnoresState(_("Your {what} ignores the previous state: the output does not "
-                             "change with the state.").format(what=_(what)))
+        raise CheckFailed(_("Your {what} ignores the previous state: the output does not "
+                            "change with the state.").format(what=_(what)),
+                          mistake="ignores-state")
     return w, hh, b
 
 
@@ -127,7 +124,7 @@ class _GradientTracker:
             if not hit:
                 raise CheckFailed(_("The parameter {name} of your {what} receives no "
                                     "gradient.").format(name=repr(name), what=_(what))
-                                  + f" {_(backend.grad_hint)}")
+                                  + f" {_(backend.grad_hint)}", mistake="unused-parameter")
 
 
 def _check_gradients_present(backend: Backend, what: str, grads: dict[str, Any]) -> None:
@@ -166,7 +163,7 @@ def check_rnn_cell(
         if np.max(np.abs(zero_out)) > 1e-12:
             raise CheckFailed(_("With every parameter set to zero your RNNCell returns values "
                                 "up to {largest:.3g}, but tanh(x·0 + s·0 + 0) is 0.").format(
-                largest=float(np.max(np.abs(zero_out)))))
+                largest=float(np.max(np.abs(zero_out)))), mistake="nonzero-at-zero-weights")
 
         backend.fill_parameters(cell, _small_uniform(rng, e, h))
         w, hh, b = effective_weights(
@@ -227,10 +224,12 @@ def check_rnn_layer(
 
         try:
             w, hh, b = effective_weights(one_step, e, h, ONE_STEP)
-        except IgnoresState:
+        except CheckFailed as failure:
+            if failure.mistake != "ignores-state":  # told apart by id: the text is translated
+                raise
             raise CheckFailed(_(
                 "Your RNN layer ignores initial_state: the final state after one step does not "
-                "change when initial_state does.")) from None
+                "change when initial_state does."), mistake="ignores-initial-state") from None
 
         tracker = _GradientTracker()
         for batch, steps in shapes:
@@ -295,7 +294,7 @@ def check_weight_loading(
         except Exception as error:  # the student's own error, shown with the layout hint
             raise CheckFailed(_("{name} raised {error_type} ({error}); {hint}").format(
                 name=name, error_type=type(error).__name__, error=error_summary(error),
-                hint=_(backend.loading_hint))) from error
+                hint=_(backend.loading_hint)), mistake="loading-error") from error
         for batch, steps in shapes:
             x = rng.normal(size=(batch, steps, e))
             expected = backend.run_reference_object(layer, x)
@@ -357,7 +356,7 @@ def fail_if_probabilities(logits: np.ndarray) -> None:
         raise CheckFailed(_(
             "Your classifier returns probabilities (every row is between 0 and 1 and sums to 1): "
             "return the scores before the softmax (logits), because the training loss applies "
-            "the softmax itself."))
+            "the softmax itself."), mistake="probabilities")
 
 
 def _fail_if_first_token_only(backend: Backend, model: Any, ids: np.ndarray,
@@ -379,7 +378,7 @@ def _fail_if_first_token_only(backend: Backend, model: Any, ids: np.ndarray,
         raise CheckFailed(_(
             "Your classifier's logits stay the same when every token after each sequence's "
             "first one changes: it reads the state at position 0; classify from the state at "
-            "each sequence's last real token (position length - 1)."))
+            "each sequence's last real token (position length - 1)."), mistake="first-token")
 
 
 def check_classifier(
@@ -415,7 +414,8 @@ def check_classifier(
             "The logits of sequence {row} (length {length}) change when its batch is padded to "
             "length {width}: classify from the state at each sequence's last real token "
             "(position length - 1), not from the last padded step."
-        ).format(row=change.row, length=change.length, width=change.width))
+        ).format(row=change.row, length=change.length, width=change.width),
+                          mistake="padding-changes-logits")
     if gradients:
         run = backend.run_classifier(model, ids, rng.normal(size=(3, num_classes)))
         _check_gradients_present(backend, CLASSIFIER, run.grad_params)
@@ -478,7 +478,8 @@ def with_precision_fallback(
             raise CheckFailed(_(
                 "Your code divides or multiplies a float tensor by an integer one ({detail}): "
                 "convert the integers first, e.g. {cast}."
-            ).format(detail=detail, cast=precise.integer_cast_text)) from error
+            ).format(detail=detail, cast=precise.integer_cast_text),
+                              mistake="integer-mix") from error
         if not looks_like_precision_mix(error):
             raise
     check(fallback, *args, **kwargs)
@@ -492,6 +493,6 @@ def check_accuracy(accuracy: float, minimum: float, what: str = N_("test accurac
         raise CheckFailed(_(
             "Your model's {what} is {accuracy:.4f}, below the {minimum:.2f} this exercise "
             "requires (4 classes: chance is 0.25); train it again or check the model."
-        ).format(what=_(what), accuracy=accuracy, minimum=minimum))
+        ).format(what=_(what), accuracy=accuracy, minimum=minimum), mistake="low-accuracy")
     print(_("✓ Your model's {what} is {accuracy:.4f}, at least the {minimum:.2f} this "
             "exercise requires.").format(what=_(what), accuracy=accuracy, minimum=minimum))

@@ -72,7 +72,7 @@ def _default_dtype(dtype: str) -> Iterator[None]:
 def _numpy(value: Any, what: str) -> np.ndarray:
     if not (tf.is_tensor(value) or isinstance(value, np.ndarray | tf.Variable)):
         raise CheckFailed(_("{what} returned a {type}; it should return a tensor.").format(
-            what=what, type=type(value).__name__))
+            what=what, type=type(value).__name__), mistake="not-a-tensor")
     return np.asarray(keras.ops.convert_to_numpy(value), dtype=np.float64)
 
 
@@ -93,28 +93,28 @@ _LIBRARY_PATHS = tuple(sorted({os.path.realpath(path) + os.sep for key, path in
 #: (words in the error, all of which must be there; the sentence for it). Marked with ``N_``
 #: and translated where the sentence is made.
 _GRAPH_CONSTRUCTS = (
-    (("to a numpy array",),
+    (("to a numpy array",), "graph-numpy",
      N_("{where} converts a tensor to NumPy (np.asarray, np.array or .numpy()), which works only "
         "outside tf.function, and training runs your code inside one: keep it a tensor and use "
         "tf or keras.ops operations (tf.sequence_mask, tf.gather, tf.where).")),
-    (("has no attribute 'numpy'",),
+    (("has no attribute 'numpy'",), "graph-numpy",
      N_("{where} converts a tensor to NumPy (np.asarray, np.array or .numpy()), which works only "
         "outside tf.function, and training runs your code inside one: keep it a tensor and use "
         "tf or keras.ops operations (tf.sequence_mask, tf.gather, tf.where).")),
-    (("symbolictensor",),
+    (("symbolictensor",), "graph-python-number",
      N_("{where} turns a tensor into a Python number (int(), float(), range() or an index), "
         "which works only outside tf.function, and training runs your code inside one: keep it "
         "a tensor (a mask from tf.sequence_mask(lengths, tf.shape(x)[1]), tf.gather, or tf.print "
         "to print it), and loop over range(x.shape[1]), which is a Python number.")),
-    (("as a python `bool`",),
+    (("as a python `bool`",), "graph-python-if",
      N_("{where} branches on a tensor with a Python if, and, or or not, which works only outside "
         "tf.function, and training runs your code inside one: compute both results and choose "
         "with tf.where, or multiply by a mask.")),
-    (("iterating over a symbolic",),
+    (("iterating over a symbolic",), "graph-tensor-loop",
      N_("{where} loops over a tensor's values in Python, which works only outside tf.function, "
         "and training runs your code inside one: loop over range(x.shape[1]), which is a Python "
         "number, or use a mask.")),
-    (("int32", "int64"),
+    (("int32", "int64"), "graph-int-mix",
      N_("{where} mixes int32 and int64 tensors inside tf.function, where training's batches of "
         "ids are int64: cast with tf.cast(..., \"int32\") before combining them.")),
 )
@@ -132,8 +132,8 @@ def _student_entry(tb: types.TracebackType | None) -> types.TracebackType | None
     return found
 
 
-def graph_failure(error: BaseException) -> str:
-    """One sentence for code that runs eagerly but fails inside ``tf.function``."""
+def graph_failure(error: BaseException) -> CheckFailed:
+    """The failure, in one sentence, of code that runs eagerly but fails inside ``tf.function``."""
     entry = _student_entry(error.__traceback__)
     if entry is None:
         where = _("Your code")
@@ -144,15 +144,15 @@ def graph_failure(error: BaseException) -> str:
             line=entry.tb_lineno, function=getattr(code, "co_qualname", code.co_name),
             source=source if len(source) <= 60 else source[:57] + "...")
     text = str(error).lower()
-    for words, sentence in _GRAPH_CONSTRUCTS:
+    for words, mistake, sentence in _GRAPH_CONSTRUCTS:
         if all(word in text for word in words):
-            return _(sentence).format(where=where)
+            return CheckFailed(_(sentence).format(where=where), mistake=mistake)
     first_line = str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
     if not first_line.endswith((".", "!", "?")):
         first_line += "."
-    return _("{where} raises {error} inside tf.function, as training runs your code, although "
-             "it runs outside one: {message}").format(
-        where=where, error=type(error).__name__, message=first_line)
+    return CheckFailed(_("{where} raises {error} inside tf.function, as training runs your "
+                         "code, although it runs outside one: {message}").format(
+        where=where, error=type(error).__name__, message=first_line), mistake="graph-eager-only")
 
 
 class KerasBackend:
@@ -197,9 +197,9 @@ class KerasBackend:
             check(self.graph_twin, *args, **kwargs)
         except CheckFailed as failure:
             raise CheckFailed(_("Inside tf.function, as training runs your code: {message}")
-                              .format(message=failure)) from None
+                              .format(message=failure), mistake=failure.mistake) from None
         except Exception as error:  # noqa: BLE001  (each one becomes its sentence)
-            raise CheckFailed(graph_failure(error)) from None
+            raise graph_failure(error) from None
 
     def _call(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """``function(*args, **kwargs)``: eagerly, or traced in a ``tf.function`` like training's.
@@ -242,7 +242,7 @@ class KerasBackend:
             layer = cls(*args)
         if not isinstance(layer, keras.layers.Layer):
             raise CheckFailed(_("{name} must be a subclass of {base}.").format(
-                name=cls.__name__, base="keras.layers.Layer"))
+                name=cls.__name__, base="keras.layers.Layer"), mistake="wrong-base-class")
         return layer
 
     def parameter_sizes(self, module: keras.layers.Layer) -> dict[str, int]:
@@ -286,7 +286,8 @@ class KerasBackend:
                       else self._call(layer, xt, initial_state=st))
             if not (isinstance(result, tuple | list) and len(result) == 2):
                 raise CheckFailed(_("Your RNN's {method} should return a pair (outputs, "
-                                    "final_state).").format(method="call"))
+                                    "final_state).").format(method="call"),
+                                  mistake="wrong-return-structure")
             outputs, final = result
             values = (_numpy(outputs, "RNN.call (outputs)"), _numpy(final, "RNN.call (final)"))
             loss = None
@@ -376,7 +377,8 @@ class KerasBackend:
                 raise CheckFailed(_(
                     "Your {what} uses Keras' {layer} ({name}); the exercise asks you to build it "
                     "from your own code, without built-in recurrent layers."
-                ).format(what=_(what), layer=type(layer).__name__, name=repr(layer.name)))
+                ).format(what=_(what), layer=type(layer).__name__, name=repr(layer.name)),
+                                  mistake="builtin-layer")
 
     def recurrent_kinds(self, model: keras.layers.Layer) -> dict[str, str]:
         """The built-in recurrent layers ``model`` holds: kind -> the framework's class name."""
@@ -396,6 +398,7 @@ class KerasBackend:
         return self.dtype != "float64"
 
     gated_reference_names = {"lstm": "keras.layers.LSTM", "gru": "keras.layers.GRU"}
+    gate_names = {"lstm": ("i", "f", "c", "o"), "gru": ("z", "r", "h")}
     gated_loading_hints = {
         "lstm": N_("keras.layers.LSTM's get_weights() returns kernel (input, 4·hidden), "
                    "recurrent_kernel (hidden, 4·hidden) and bias (4·hidden), already in the x·W "
@@ -434,6 +437,18 @@ class KerasBackend:
                           * self._const(grad))
             for k, grad in enumerate(grads)])
 
+    def with_gates_swapped(self, layer: keras.layers.Layer, kind: str, first: int,
+                           second: int) -> keras.layers.Layer:
+        swapped = layer.__class__.from_config(layer.get_config())
+        swapped.build((None, None, layer.get_weights()[0].shape[0]))
+        weights = []
+        for w in layer.get_weights():  # each stacks its gates along its last axis
+            blocks = np.split(w, len(self.gate_names[kind]), axis=-1)
+            blocks[first], blocks[second] = blocks[second], blocks[first]
+            weights.append(np.concatenate(blocks, axis=-1))
+        swapped.set_weights(weights)
+        return swapped
+
     def run_gated_reference(self, layer: keras.layers.Layer, kind: str, x: np.ndarray,
                             state: tuple[np.ndarray, ...],
                             grads: tuple[np.ndarray, ...] | None = None) -> GatedRun:
@@ -462,7 +477,7 @@ class KerasBackend:
         if kind != "lstm":
             return (result,)
         if not (isinstance(result, tuple | list) and len(result) == 2):
-            raise CheckFailed(message)
+            raise CheckFailed(message, mistake="wrong-return-structure")
         return tuple(result)
 
     def unroll_gated_cell(self, cell: keras.layers.Layer, kind: str, what: str, x: np.ndarray,
@@ -526,7 +541,7 @@ class KerasBackend:
                 result = self._call(layer, xt,
                                     initial_state=tuple(st) if kind == "lstm" else st[0])
             if not (isinstance(result, tuple | list) and len(result) == 2):
-                raise CheckFailed(pair)
+                raise CheckFailed(pair, mistake="wrong-return-structure")
             outputs, final = result
             final = self._gated_parts(final, kind, pair)
             values = (_numpy(outputs, f"{what}.call (outputs)"),
@@ -628,7 +643,7 @@ class KerasBackend:
             layer = cls(make_layer, hidden_size, *args, **kwargs)
         if not isinstance(layer, keras.layers.Layer):
             raise CheckFailed(_("{name} must be a subclass of {base}.").format(
-                name=cls.__name__, base="keras.layers.Layer"))
+                name=cls.__name__, base="keras.layers.Layer"), mistake="wrong-base-class")
         return layer
 
     def assert_no_builtin_deep(self, module: keras.layers.Layer, recorder: LayerRecorder,
@@ -642,7 +657,8 @@ class KerasBackend:
                 "Your {what} uses Keras' own {layer} ({name}); the exercise asks you to build it "
                 "from the layers that make_layer returns, without built-in bidirectional or "
                 "recurrent layers of its own."
-            ).format(what=what, layer=type(layer).__name__, name=repr(layer.name)))
+            ).format(what=what, layer=type(layer).__name__, name=repr(layer.name)),
+                              mistake="builtin-layer")
 
     def run_deep(self, module: keras.layers.Layer, what: str, x: np.ndarray,
                  lengths: np.ndarray, *, training: bool,
@@ -654,7 +670,8 @@ class KerasBackend:
             result = self._call(module, xt, self._lengths(lengths), training=training)
             if not (isinstance(result, tuple | list) and len(result) == 2):
                 raise CheckFailed(_("Your {what}'s {method} should return a pair (outputs, "
-                                    "{final}).").format(what=what, method="call", final="final"))
+                                    "{final}).").format(what=what, method="call", final="final"),
+                                  mistake="wrong-return-structure")
             outputs, final = result
             run = DeepRun(_numpy(outputs, f"{what}.call (outputs)"),
                           nested_arrays(final, f"{what}.call (final)", _numpy))
@@ -675,7 +692,8 @@ class KerasBackend:
         for layer in layers:
             if not layer.rnn.built:
                 raise CheckFailed(_("{name} is never called: call every layer that make_layer "
-                                    "made.").format(name=layer._recorder.name(layer)))
+                                    "made.").format(name=layer._recorder.name(layer)),
+                                  mistake="layer-never-called")
             bound = 1 / np.sqrt(layer.hidden_size)
             layer.rnn.set_weights([float32_exact(rng.uniform(-bound, bound, size=tuple(w.shape)))
                                    for w in layer.rnn.get_weights()])

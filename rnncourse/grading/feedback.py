@@ -19,6 +19,8 @@ import json
 
 import nbformat
 
+from rnncourse.checks.mistakes import mistake_in_output, shown_title
+
 #: The largest single output (a stream, an image, a table) kept in a graded notebook.
 MAX_OUTPUT_BYTES = 1 * 2**20
 #: All outputs of one graded notebook together; past this, outputs are replaced by a note.
@@ -149,14 +151,36 @@ def _redact(text: str, hidden: set[str]) -> str:
     return "".join(cleaned)
 
 
-def _verdict(cell: nbformat.NotebookNode) -> str:
+def _last_error(cell: nbformat.NotebookNode) -> nbformat.NotebookNode | None:
     errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-    if not errors:
+    return errors[-1] if errors else None
+
+
+def _verdict(cell: nbformat.NotebookNode) -> str:
+    error = _last_error(cell)
+    if error is None:
         return "✓ passed"
-    error = errors[-1]
     sentence = " ".join(str(error.get("evalue", "")).split())
     sentence = sentence if len(sentence) <= MAX_SENTENCE else sentence[:MAX_SENTENCE] + "…"
-    return f"✗ {error.get('ename', 'Error')}: {sentence}" if sentence else f"✗ {error.get('ename')}"
+    shown = shown_title(error)
+    name = f"{error.get('ename', 'Error')}" + (f" [{shown}]" if shown else "")
+    return f"✗ {name}: {sentence}" if sentence else f"✗ {name}"
+
+
+def named_mistakes(graded: nbformat.NotebookNode) -> dict[str, str]:
+    """grade id -> the id of the classic mistake its failed test named (see
+    :mod:`rnncourse.checks.mistakes`), for the tests that named one.
+
+    The outputs come from the student's kernel, so a student could forge them: they feed
+    the class's count of mistakes, never a score.
+    """
+    named = {}
+    for cell in graded.cells:
+        error = _last_error(cell) if is_test_cell(cell) else None
+        mistake = None if error is None else mistake_in_output(error)
+        if mistake is not None:
+            named[_nbgrader(cell).get("grade_id", "test")] = mistake
+    return named
 
 
 def _feedback_lines(cell: nbformat.NotebookNode) -> list[str]:

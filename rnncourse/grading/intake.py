@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from rnncourse.errors import CourseError
+from rnncourse.release import LESSON_FIGURES
 
 #: A notebook larger than this is not read (a lesson notebook with outputs is under 2 MB).
 MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
@@ -110,7 +111,9 @@ def _submission(student: str, assignment: str, origin: str, files: dict[str, byt
                                     "and was not read.")
         else:
             submission.notebook, submission.notebook_name = content, chosen
-    submission.extra_files = sorted(n for n in files if n != chosen)
+    # The lesson's own diagrams (figures/*.svg) come back with a whole folder: not worth a note.
+    submission.extra_files = sorted(n for n in files if n != chosen and not (
+        PurePosixPath(n).parent.name == LESSON_FIGURES and n.endswith(".svg")))
     if submission.extra_files:
         shown = ", ".join(submission.extra_files[:5])
         hidden = len(submission.extra_files) - 5

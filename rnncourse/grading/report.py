@@ -6,27 +6,32 @@ import csv
 import io
 import statistics
 import warnings
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
 from nbgrader.api import Gradebook
 from sqlalchemy.exc import SAWarning
 
+from rnncourse.checks.mistakes import CATALOGUE, title
 from rnncourse.grading.worker import Result, write_atomic
+from rnncourse.i18n import SOURCE_LANGUAGE
 
 
 def write_csv(path: Path, results: Iterable[Result], grade_ids: list[str]) -> None:
-    """student, assignment, one column per graded cell, total, max, status and reasons."""
+    """student, assignment, one column per graded cell, total, max, status, the mistakes the
+    checks named (``grade id: mistake id``) and reasons."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["student", "assignment", *grade_ids, "total", "max", "status",
-                     "needs_look", "sandboxed", "reasons"])
+                     "needs_look", "sandboxed", "mistakes", "reasons"])
     for result in sorted(results, key=lambda r: r.student):
         writer.writerow([result.student, result.assignment,
                          *(f"{result.scores.get(g, 0.0):g}" for g in grade_ids),
                          f"{result.total:g}", f"{result.max_total:g}", result.status,
                          "yes" if needs_look(result) else "",
                          "yes" if result.sandboxed else "no",
+                         "; ".join(f"{g}: {m}" for g, m in sorted(result.mistakes.items())),
                          " | ".join(result.problems + result.flags + result.notes)])
     write_atomic(path, buffer.getvalue().encode("utf-8"))
 
@@ -51,6 +56,18 @@ def record_in_gradebook(url: str, result: Result) -> None:
                 grade.needs_manual_grade = False
         notebook.flagged = needs_look(result)
         gradebook.db.commit()
+
+
+def mistake_counts(results: list[Result]) -> list[str]:
+    """The summary's lines on the classic mistakes the checks named, most frequent first."""
+    counts = Counter((grade_id, mistake) for result in results
+                     for grade_id, mistake in result.mistakes.items() if mistake in CATALOGUE)
+    if not counts:
+        return []
+    lines = ["Mistakes the checks named (students, test, mistake):"]
+    for (grade_id, mistake), count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        lines.append(f"  {count:>3}  {grade_id}  {title(mistake, SOURCE_LANGUAGE)} [{mistake}]")
+    return lines
 
 
 def summary(results: list[Result], grade_ids: list[str], *, seconds: float, where: str,
@@ -78,6 +95,7 @@ def summary(results: list[Result], grade_ids: list[str], *, seconds: float, wher
         scores = [r.scores.get(grade_id, 0.0) for r in results]
         lines.append(f"  {grade_id:<{width}}  {statistics.mean(scores):.2f} / "
                      f"{results[0].max_scores.get(grade_id, 0):g}")
+    lines += mistake_counts(results)
     look = [r for r in results if needs_look(r)]
     lines.append(f"Needs a manual look: {len(look) or 'nobody'}")
     for result in sorted(look, key=lambda r: r.student):

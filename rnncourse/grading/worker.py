@@ -28,6 +28,7 @@ from rnncourse.grading.feedback import (
     MAX_SOURCE_BYTES,
     cap_outputs,
     feedback_notebook,
+    named_mistakes,
     source_bytes,
 )
 from rnncourse.grading.inspection import (
@@ -84,6 +85,8 @@ class Result:
     sandboxed: bool = True
     #: Which worker graded it: ``local/worker-0``, or a Dask worker's address.
     worker: str = ""
+    #: grade id -> the classic mistake its failed test named (rnncourse.checks.mistakes).
+    mistakes: dict[str, str] = field(default_factory=dict)
 
     @property
     def total(self) -> float:
@@ -257,7 +260,8 @@ class Worker:
         result = Result(student=submission.student, assignment=self.assignment,
                         digest=submission.digest, status="graded", scores=scores,
                         max_scores=dict(self.max_scores), problems=problems, flags=flags,
-                        notes=notes, seconds=0.0, sandboxed=self.limits.sandbox)
+                        notes=notes, seconds=0.0, sandboxed=self.limits.sandbox,
+                        mistakes=named_mistakes(graded))
         if not self.limits.sandbox:
             result.notes.append(UNSANDBOXED)
         graded_bytes = nbformat.writes(graded).encode("utf-8")

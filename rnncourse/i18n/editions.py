@@ -30,7 +30,7 @@ from rnncourse.i18n.catalogs import (
     write_atomic,
 )
 from rnncourse.i18n.language import LANGUAGES, SOURCE_LANGUAGE, check_language
-from rnncourse.release import LESSONS_DIR, RELEASE_DIR, list_assignments
+from rnncourse.release import LESSON_FIGURES, LESSONS_DIR, RELEASE_DIR, list_assignments
 
 #: The languages whose editions are generated (every language but the source's).
 TRANSLATIONS: tuple[str, ...] = tuple(lang for lang in LANGUAGES if lang != SOURCE_LANGUAGE)
@@ -114,12 +114,22 @@ def write_editions(root: Path, assignments: list[str] | None = None) -> list[Pat
     Every notebook is built before any is written, so an unreadable catalog or notebook
     changes nothing; each file is replaced atomically.
     """
+    from rnncourse.diagrams.placement import place
+
     built = build_editions(root, root / RELEASE_DIR, assignments)
     written = []
     for name, notebook in built.items():
         write_atomic(root / name, notebook_text(notebook))
         written.append(root / name)
+        # The diagrams in the edition's language, next to it.
+        written += place(root, (root / name).parent, notebook, _language_of(name))
     return written
+
+
+def _language_of(name: str) -> str:
+    """The language of an edition's notebook, from its path (``lessons/ko/...``)."""
+    return next(language for language in TRANSLATIONS
+                if name.startswith(edition_dir(language) + "/"))
 
 
 def _load(path: Path) -> object:
@@ -144,9 +154,14 @@ def stale_editions(root: Path, english: Path) -> list[str]:
         if not any(str(error) in problem for problem in catalogs):
             problems.append(str(error))
         return problems + catalogs
+    from rnncourse.diagrams.placement import misplaced
+
     expected = {name: json.loads(notebook_text(notebook)) for name, notebook in built.items()}
+    for name, notebook in built.items():
+        problems += misplaced(root, (root / name).parent, notebook, _language_of(name))
     actual = {p.relative_to(root).as_posix(): p for language in TRANSLATIONS
-              for p in sorted((root / edition_dir(language)).rglob("*")) if p.is_file()}
+              for p in sorted((root / edition_dir(language)).rglob("*"))
+              if p.is_file() and p.parent.name != LESSON_FIGURES}  # diagrams: misplaced()
     for name in sorted(set(expected) | set(actual)):
         if name not in actual:
             problems.append(f"{name} is missing: run `rnncourse release`.")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from rnncourse.release import LESSON_FIGURES
 from tests.conftest import REPO, shared_ag_news_folder
 from tests.lab.server import TOKEN, Lab, lesson_folder, running_lab
 
@@ -65,6 +66,8 @@ def student_lab(tmp_path_factory) -> Iterator[Lab]:
     korean = where / "lessons" / "ko" / "01-rnn-pytorch"
     korean.mkdir(parents=True)
     shutil.copy(REPO / "lessons" / "ko" / "01-rnn-pytorch" / "01-rnn-pytorch.ipynb", korean)
+    shutil.copytree(REPO / "lessons" / "ko" / "01-rnn-pytorch" / LESSON_FIGURES,
+                    korean / LESSON_FIGURES)
     settings = where / "settings" / "@jupyterlab" / "notebook-extension"
     settings.mkdir(parents=True)
     (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
@@ -93,6 +96,9 @@ def own_copy(student_lab, request):
         target = student_lab.notebooks / request.node.name / source.name
         target.parent.mkdir(exist_ok=True)
         shutil.copy(source, target)
+        if (source.parent / LESSON_FIGURES).is_dir():  # the diagrams the lesson shows
+            shutil.copytree(source.parent / LESSON_FIGURES, target.parent / LESSON_FIGURES,
+                            dirs_exist_ok=True)
         return str(target.relative_to(student_lab.notebooks))
     return copy
 

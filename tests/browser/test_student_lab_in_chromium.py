@@ -7,6 +7,7 @@ import itertools
 import nbformat
 import pytest
 
+from rnncourse.diagrams import TITLES
 from rnncourse.quiz import load_quiz
 from rnncourse.quiz.grading import question_is_correct
 from tests.browser.jupyterlab import (
@@ -95,6 +96,14 @@ def test_exercise_one_fails_in_one_sentence_then_passes(page, own_copy):
     assert failed.startswith("CheckFailed: ") and len(failed.splitlines()) == 1, failed
     assert "rnncourse" not in failed and "Traceback" not in failed
 
+    # A classic mistake the checks name: its title comes before the sentence.
+    set_source(page, EXERCISE, solution.replace(" + state @ self.H", ""))
+    run_cell(page, EXERCISE)
+    run_cell(page, CHECK)
+    named = wait_output(page, CHECK, "previous state ignored")
+    assert named.startswith("CheckFailed [previous state ignored]: Your RNNCell ignores the "
+                            "previous state") and len(named.splitlines()) == 1, named
+
     set_source(page, EXERCISE, solution)
     run_cell(page, EXERCISE)
     run_cell(page, CHECK)
@@ -111,6 +120,22 @@ def test_the_korean_lesson_speaks_korean_up_to_its_first_exercise(page, own_copy
     assert cell(page, QUIZ).locator("h3").inner_text() == load_quiz("lesson1-pre").title["ko"]
     assert cut_off_texts(cell(page, QUIZ)) == []
     assert cell(page, QUIZ).get_by_role("button", name="확인").count() == 5
+
+
+@pytest.mark.parametrize("edition", ["en", "ko"])
+def test_the_lesson_shows_its_diagrams_in_its_language(page, own_copy, edition):
+    path = LESSON if edition == "en" else f"ko/{LESSON}"
+    notebook = nbformat.read(REPO / "lessons" / edition / LESSON, as_version=4)
+    open_notebook(page, page.base, own_copy(path))
+    for name in ("rnn-cell", "rnn-unrolled"):
+        index = next(i for i, c in enumerate(notebook.cells)
+                     if f"(figures/{name}.svg)" in c.source)
+        shown = cell(page, index)
+        shown.scroll_into_view_if_needed()
+        image = shown.locator(f'img[alt="{TITLES[name][edition]}"]')
+        image.wait_for()
+        # Drawn, not a broken-image icon: the browser decoded the SVG next to the notebook.
+        assert image.evaluate("img => img.complete && img.naturalWidth > 300"), name
 
 
 def test_a_reopened_notebook_shows_its_widgets_not_model_not_found(page, own_copy):

@@ -474,6 +474,14 @@ class MeanOverPaddingClassifier(GatherClassifier):
         return ops.mean(outputs, axis=1)
 
 
+class MeanOverRealStepsClassifier(GatherClassifier):
+    """Averages the states of the real steps (mean pooling): the lesson accepts it."""
+
+    def last_states(self, ids, outputs):
+        mask = ops.expand_dims(ops.cast(ops.not_equal(ids, 0), outputs.dtype), -1)
+        return ops.sum(outputs * mask, axis=1) / ops.sum(mask, axis=1)
+
+
 class PerStepLogitsClassifier(GatherClassifier):
     def call(self, ids):
         outputs, _ = self.rnn(self.embedding(ids))

@@ -452,6 +452,14 @@ class MeanOverPaddingClassifier(GatherClassifier):
         return outputs.mean(dim=1)
 
 
+class MeanOverRealStepsClassifier(GatherClassifier):
+    """Averages the states of the real steps (mean pooling): the lesson accepts it."""
+
+    def last_states(self, ids, outputs):
+        mask = (ids != 0).unsqueeze(-1).to(outputs.dtype)
+        return (outputs * mask).sum(dim=1) / mask.sum(dim=1)
+
+
 class PerStepLogitsClassifier(GatherClassifier):
     def forward(self, ids):
         outputs, _ = self.rnn(self.embedding(ids))

@@ -69,6 +69,15 @@ def loaded_differs(load: str, part: str, what: str = "LSTMCell", hint: str = LST
             + hint)
 
 
+def gates_swapped(load: str, first: str, second: str, what: str = "LSTMCell") -> str:
+    """The message of a cell that, with ``load``, trades two gates' weights."""
+    reference, order = (("LSTM", "i, f, c, o") if what == "LSTMCell" else ("GRU", "z, r, h"))
+    return (rf"^Your {what}, loaded by {load}, computes keras\.layers\.{reference} with its "
+            rf"{first} and {second} gates swapped: between your loader and your cell, each of "
+            rf"the two gates gets the other's weights; keras\.layers\.{reference} stacks its "
+            rf"gates in the order {order}\.$")
+
+
 SWAPPED_CELL = r"^Your LSTMCell returns \(c_new, h_new\): its first value is the expected C and " \
     r"its second the expected H; return \(h_new, c_new\), h first\.$"
 SWAPPED_FINAL = r"^Your LSTM returns its final state as \(c_T, h_T\): its first value is the " \
@@ -107,8 +116,7 @@ def test_right_lstm_cell_passes_quick(capsys):
 LSTM_CELL_MISTAKES = [
     case(s.SwappedOutputLSTMCell, s.load_fused_lstm, False, SWAPPED_CELL),
     case(s.SwappedOutputLSTMCell, s.load_fused_lstm, True, SWAPPED_CELL),
-    case(s.GateOrderLSTMCell, s.load_fused_lstm, False,
-         loaded_differs("load_fused_lstm", "cell state C")),
+    case(s.GateOrderLSTMCell, s.load_fused_lstm, False, gates_swapped("load_fused_lstm", "c", "o")),
     case(s.TanhInputGateLSTMCell, s.load_fused_lstm, False,
          loaded_differs("load_fused_lstm", "cell state C")),
     case(s.TanhInputGateLSTMCell, s.load_fused_lstm, True,
@@ -130,7 +138,7 @@ LSTM_CELL_MISTAKES = [
          r"your own code"),
     # Loaders that get Keras' layout wrong.
     case(s.FusedLSTMCell, s.load_lstm_as_torch_order, False,
-         loaded_differs("load_lstm_as_torch_order", "cell state C")),
+         gates_swapped("load_lstm_as_torch_order", "f", "c")),
     case(s.TorchLayoutLSTMCell, s.load_torch_layout_reshaped, False,
          loaded_differs("load_torch_layout_reshaped", "cell state C")),
     case(s.FusedLSTMCell, s.load_lstm_without_bias, False,
@@ -287,7 +295,7 @@ GRU_CELL_MISTAKES = [
     case(s.ResetBeforeMatmulGRUCell, s.load_fused_gru, False,
          loaded_differs("load_fused_gru", "state H", "GRUCell", GRU_HINT)),
     case(s.TorchOrderGRUCell, s.load_gru_as_torch_order, False,
-         loaded_differs("load_gru_as_torch_order", "state H", "GRUCell", GRU_HINT)),
+         gates_swapped("load_gru_as_torch_order", "z", "r", "GRUCell")),
     case(s.FusedGRUCell, s.load_gru_input_bias_only, False,
          loaded_differs("load_gru_input_bias_only", "state H", "GRUCell", GRU_HINT)),
 ]

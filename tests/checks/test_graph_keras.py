@@ -141,7 +141,9 @@ def test_the_sentence_for_an_unknown_error_names_its_type_and_first_line():
     try:
         student_code()
     except RuntimeError as error:
-        message = checks.graph_failure(error)
+        failure = checks.graph_failure(error)
+    assert failure.mistake == "graph-eager-only"
+    message = str(failure)
     line = line_of(student_code, 'raise RuntimeError("first line')
     assert message == (
         f"`raise RuntimeError(\"first line\\nsecond line\")` (line {line}, in "

@@ -233,7 +233,7 @@ def test_float32_fallback_still_fails_a_wrong_layer(capsys):
 # ---------------------------------------------------------------------------------------------
 
 RIGHT_CLASSIFIERS = [s.GatherClassifier, s.OneHotClassifier, s.TorchGatherClassifier,
-                     s.MaskedCarryClassifier]
+                     s.MaskedCarryClassifier, s.MeanOverRealStepsClassifier]
 
 
 @pytest.mark.parametrize("model_class", RIGHT_CLASSIFIERS, ids=name_of)

@@ -224,7 +224,7 @@ def test_layer_with_a_wrong_cell_fails():
 # ---------------------------------------------------------------------------------------------
 
 RIGHT_CLASSIFIERS = [s.GatherClassifier, s.OneHotClassifier, s.TakeAlongAxisClassifier,
-                     s.MaskedCarryClassifier]
+                     s.MaskedCarryClassifier, s.MeanOverRealStepsClassifier]
 
 
 @pytest.mark.parametrize("model_class", RIGHT_CLASSIFIERS, ids=name_of)

@@ -29,6 +29,9 @@ ENDLESS = "\n\ndef load_torch_rnn(cell, torch_rnn):\n    while True:\n        pa
 STUBBORN = ("\n\nimport time\n\ndef load_torch_rnn(cell, torch_rnn):\n    while True:\n"
             "        try:\n            time.sleep(0.05)\n        except KeyboardInterrupt:\n"
             "            pass\n\nload_torch_rnn(None, None)\n")
+# A loader that reads a key nn.RNN does not have: the check names the mistake.
+WRONG_KEY = ("\n\ndef load_torch_rnn(cell, torch_rnn):\n    with torch.no_grad():\n"
+             "        cell.W.copy_(torch_rnn.state_dict()['weight_ih'].T)\n")
 # Busy until interrupted: a notebook still being graded whenever a test interrupts the run.
 SLEEPER = "\n\nimport time\n\ntime.sleep(3600)\n"
 HOG = "\n\nhoard = [bytearray(2**28) for _ in range(64)]  # 16 GB, a page at a time\n"
@@ -43,12 +46,15 @@ class Expected:
     #: A phrase that must appear among the problems, flags or notes (lower case).
     reports: tuple[str, ...] = ()
     flagged: bool = False
+    #: grade id -> the classic mistake its failed test must name.
+    mistakes: tuple[tuple[str, str], ...] = ()
 
 
 EXPECTED: dict[str, Expected] = {
     "solver": Expected(FULL),
     "untouched": Expected(0.0),
     "endless-loop": Expected(FULL - 2, reports=("ran longer than",)),
+    "wrong-key": Expected(FULL - 2, mistakes=(("test_load_weights", "loading-error"),)),
     "ignores-interrupts": Expected(0.0, "failed", ("interrupt",)),
     "memory-hog": Expected(0.0, "failed", ("memory",)),
     "sys-exit": Expected(FULL),
@@ -99,6 +105,9 @@ def build(submitted: Path, cases: list[str] | None = None) -> list[str]:
             _write(folder, NAME, blank)
         elif case == "endless-loop":
             cell_with_id(good, "load_weights").source += ENDLESS
+            _write(folder, NAME, good)
+        elif case == "wrong-key":
+            cell_with_id(good, "load_weights").source += WRONG_KEY
             _write(folder, NAME, good)
         elif case == "ignores-interrupts":
             cell_with_id(good, "load_weights").source += STUBBORN

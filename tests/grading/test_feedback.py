@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 
 import nbformat
@@ -12,7 +13,10 @@ from rnncourse.grading.feedback import (
     cap_outputs,
     feedback_notebook,
     hidden_lines,
+    named_mistakes,
 )
+from rnncourse.grading.report import mistake_counts, summary, write_csv
+from rnncourse.grading.worker import Result
 
 VISIBLE_TEST = "check_rnn_cell(RNNCell)"
 HIDDEN_TEST = "check_rnn_cell_on_every_shape(RNNCell, seeds=range(7))"
@@ -122,3 +126,43 @@ def test_an_output_that_quotes_a_hidden_test_loses_that_line_only():
     text = feedback_notebook(graded, released).cells[2].outputs[0].text
     assert HIDDEN_TEST not in text and VISIBLE_TEST in text and "the tests were:" in text
     assert "a line of a hidden test was removed" in text
+
+
+def test_a_named_mistake_is_read_back_and_shown_with_its_title():
+    named = nbformat.v4.new_output("error", ename="CheckFailed",
+                                   evalue="Your LSTMCell trades i and f.",
+                                   traceback=["\x1b[0;31mCheckFailed\x1b[0m [게이트 순서]: "
+                                              "Your LSTMCell trades i and f."])
+    graded, released = _notebooks([_stream("✓ visible\n"), named])
+    assert named_mistakes(graded) == {"test_rnn_cell": "gate-order"}
+    assert feedback_notebook(graded, released).cells[1].outputs[0].text == (
+        "✗ CheckFailed [게이트 순서]: Your LSTMCell trades i and f.\n")
+    # A symptom, or a label a student printed in their own cell, names nothing.
+    symptom = nbformat.v4.new_output("error", ename="CheckFailed", evalue="differs",
+                                     traceback=["CheckFailed: differs"])
+    printed = nbformat.v4.new_output("error", ename="CheckFailed", evalue="",
+                                     traceback=["CheckFailed [gate order]: forged"])
+    graded, _ = _notebooks([symptom], student_outputs=[printed])
+    assert named_mistakes(graded) == {}
+
+
+def test_the_summary_counts_each_named_mistake_across_the_class(tmp_path):
+    def result(student, mistakes):
+        return Result(student=student, assignment="02-lstm-pytorch", digest="", status="graded",
+                      scores={"test_lstm_cell": 0.0}, max_scores={"test_lstm_cell": 3.0},
+                      mistakes=mistakes)
+
+    results = [result("ana", {"test_lstm_cell": "gate-order"}),
+               result("bo", {"test_lstm_cell": "gate-order", "test_lstm_layer": "state-order"}),
+               result("cy", {})]
+    assert mistake_counts(results) == [
+        "Mistakes the checks named (students, test, mistake):",
+        "    2  test_lstm_cell  gate order [gate-order]",
+        "    1  test_lstm_layer  (c, h) returned for (h, c) [state-order]"]
+    assert mistake_counts([result("cy", {})]) == []
+    text = summary(results, ["test_lstm_cell"], seconds=3, where="1 worker(s)", newly_graded=3)
+    assert "    2  test_lstm_cell  gate order [gate-order]" in text
+    write_csv(tmp_path / "grades.csv", results, ["test_lstm_cell"])
+    rows = {row["student"]: row for row in csv.DictReader((tmp_path / "grades.csv").open())}
+    assert rows["bo"]["mistakes"] == "test_lstm_cell: gate-order; test_lstm_layer: state-order"
+    assert rows["cy"]["mistakes"] == ""

@@ -35,6 +35,7 @@ def test_each_submission_gets_its_score_and_its_reason(graded, case):
     assert (result.total, result.status) == (expected.total, expected.status), told
     assert all(phrase.lower() in told for phrase in expected.reports), told
     assert bool(result.flags) == expected.flagged, result.flags
+    assert result.mistakes == dict(expected.mistakes)
     feedback = out / "feedback" / case / ASSIGNMENT / f"{ASSIGNMENT}.html"
     assert feedback.is_file()
     if expected.status == "failed":
@@ -56,6 +57,9 @@ def test_feedback_is_nbgraders_page_without_the_tests_code(graded, repo):
         assert "Grade cell: test_rnn_cell" in page and "not shown in feedback" in page
     assert "✓ passed" in solver
     assert "✗ NotImplementedError" in untouched
+    wrong_key = _page_text(out / "feedback" / "wrong-key" / ASSIGNMENT / f"{ASSIGNMENT}.html")
+    assert "✗ CheckFailed [weight loading raised an error]: load_torch_rnn raised KeyError" in (
+        wrong_key)
 
 
 def test_the_grades_csv_has_one_row_per_student_and_each_exercise(graded):
@@ -68,10 +72,13 @@ def test_the_grades_csv_has_one_row_per_student_and_each_exercise(graded):
     assert len(run.results) == len(EXPECTED)
 
 
-def test_the_summary_names_who_needs_a_look_and_why(graded):
-    _, run, _ = graded
+def test_the_summary_names_who_needs_a_look_and_why_and_counts_the_mistakes(graded):
+    out, run, _ = graded
     assert f"{ASSIGNMENT}: {len(EXPECTED)} student(s)" in run.summary
     assert "test_load_weights" in run.summary
+    assert "    1  test_load_weights  weight loading raised an error [loading-error]" in run.summary
+    rows = {r["student"]: r for r in csv.DictReader((out / "grades.csv").open())}
+    assert rows["wrong-key"]["mistakes"] == "test_load_weights: loading-error"
     look = run.summary.split("Needs a manual look:")[1]
     assert "patched-check (3/12)" in look and "memory-hog (0/12)" in look
     assert "  solver (" not in look

@@ -35,6 +35,8 @@ def test_checkpoints_are_not_extra_files_but_other_files_are_reported(tmp_path):
     (folder / ".ipynb_checkpoints" / NB).write_text("old")
     (folder / NB).write_text("new")
     (folder / "torch.py").write_text("raise SystemExit")
+    (folder / "figures").mkdir()  # the lesson's own diagrams, handed back with the folder
+    (folder / "figures" / "rnn-cell.svg").write_text("<svg/>")
     [submission] = collect(tmp_path, A)
     assert submission.notebook == b"new"
     assert submission.extra_files == ["torch.py"]

@@ -44,8 +44,8 @@ def test_bars_translate_their_names_title_and_reference_line():
     set_language("ko")
     shown = _texts(plot_bars({"bag of embeddings": 0.5, "your RNN": 0.9}, reference=0.5,
                              title="Negation reviews: test accuracy", ylabel="accuracy"))
-    assert shown >= {"임베딩 평균", "여러분의 RNN", "부정 표현 리뷰: 테스트 정확도", "정확도",
-                     "우연 수준"}
+    assert shown >= {"임베딩 주머니", "여러분의 RNN", "부정 표현 리뷰: 테스트 정확도", "정확도",
+                     "무작위 수준"}
 
 
 def test_a_text_the_catalog_lacks_is_drawn_as_given():
@@ -58,7 +58,7 @@ def test_lesson_2_experiments_draw_korean_labels():
     memory = _texts(plot_memory_sweep({"lstm": {1: 0.9, 5: 0.8}},
                                       title="Remembering the first token behind T distractors"))
     assert {"방해 토큰 T개 뒤의 첫 토큰 기억하기", "신호와 끝 사이의 방해 토큰 수 (T)",
-            "테스트 정확도(accuracy)", "우연 수준"} <= memory
+            "테스트 정확도(accuracy)", "무작위 수준"} <= memory
     gradients = _texts(plot_gradient_norms({"rnn": np.array([1e-3, 1e-2, 1.0])}))
     assert {"기울기가 얼마나 멀리 거슬러 전해지는가",
             "시퀀스 끝으로부터의 거리 (단계)"} <= gradients
@@ -91,7 +91,7 @@ def test_a_title_with_numbers_is_one_catalog_text_filled_after_translation():
     shown = _texts(plot_bars({"your LSTM": 3.0, "hoisted": 2.0}, ylabel="milliseconds per call",
                              title="LSTM forward and backward, {steps} steps ({device})",
                              fields={"steps": 100, "device": "cpu"}))
-    assert {"LSTM 순전파와 역전파, 100 스텝 (cpu)", "여러분의 LSTM", "투영을 꺼낸 버전"} <= shown
+    assert {"LSTM 순전파와 역전파, 100 단계 (cpu)", "여러분의 LSTM", "투영을 꺼낸 버전"} <= shown
     set_language("en")
     shown = _texts(plot_bars({"a": 1.0}, title="{n} steps", fields={"n": 5}, ylabel="y"))
     assert "5 steps" in shown

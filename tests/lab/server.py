@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import nbformat
 
-from rnncourse.release import solved_notebook
+from rnncourse.release import LESSON_FIGURES, solved_notebook
 from tests.notebooks.helpers import REPO
 
 TOKEN = "rnncourse-test"
@@ -74,6 +75,9 @@ def lesson_folder(where: Path, assignments: list[str], *, language: str = "en") 
         folder.mkdir(parents=True, exist_ok=True)
         lesson = REPO / "lessons" / language / assignment / f"{assignment}.ipynb"
         (folder / lesson.name).write_bytes(lesson.read_bytes())
+        if (lesson.parent / LESSON_FIGURES).is_dir():  # the diagrams the lesson shows
+            shutil.copytree(lesson.parent / LESSON_FIGURES, folder / LESSON_FIGURES,
+                            dirs_exist_ok=True)
         solution = REPO / "solutions" / assignment / f"{assignment}.ipynb"
         nbformat.write(solved_notebook(lesson, solution), folder / "solved.ipynb")
     return lessons

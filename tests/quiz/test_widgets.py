@@ -64,7 +64,7 @@ def test_korean_widget():
     w.select("b")
     w.button.click()
     assert w.feedback_text.startswith("✓ 정답입니다")
-    assert "은닉 상태" in w.prompt.value
+    assert "상태 S_i" in w.prompt.value
 
 
 def test_no_kernel_means_text():
@@ -109,7 +109,7 @@ def test_wrapping_counts_hangul_as_two_columns():
 
 def test_answer_in_text_mode():
     right = answer("lesson1-check", "q2", 3104)
-    assert right.startswith("✓ Right. ") and "32×64" in right
+    assert right.startswith("✓ Right. ") and "64×32" in right
     assert answer("lesson1-check", "q3", ["a"]).startswith("✗ Not quite. ")
 
 
@@ -119,7 +119,7 @@ def test_korean_text():
     assert answer("lesson2-check", "q1", "b", language="ko").startswith("✓ 정답입니다. ")
     assert "셀 상태(cell state)" in text
     wrong = answer("lesson2-check", "q2", "c", language="ko")
-    assert wrong.startswith("✗ 아쉽지만 틀렸습니다. ") and "다음 층이 받는 것은 H_t" in wrong
+    assert wrong.startswith("✗ 아쉽지만 틀렸습니다. ") and "다음 층이 받는 것은 H입니다" in wrong
 
 
 @pytest.mark.parametrize(
