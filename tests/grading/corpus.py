@@ -161,6 +161,13 @@ def build(submitted: Path, cases: list[str] | None = None) -> list[str]:
 INTERRUPTED = ["corrupt-json", "empty-file", "no-notebook", "sleeps"]
 
 
+def interruptible() -> None:
+    """``preexec_fn`` of a run a test will interrupt: Ctrl-C's default action, even when the
+    test itself runs where SIGINT is ignored (a background job of a shell without job
+    control), which the child would inherit, ignoring the test's SIGINT."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def interrupt_after_three(grading: subprocess.Popen, out: Path, *, timeout: float,
                           ready: Callable[[], bool] = lambda: True) -> str:
     """Send SIGINT to ``grading`` once three of :data:`INTERRUPTED` are in the ledger at

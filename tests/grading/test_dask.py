@@ -18,7 +18,13 @@ from rnncourse.grading.ledger import FILE_NAME, read_ledger
 from rnncourse.grading.run import grade_class
 from rnncourse.release import nbgrader_env
 from tests.grading.conftest import LIMITS
-from tests.grading.corpus import ASSIGNMENT, INTERRUPTED, build, interrupt_after_three
+from tests.grading.corpus import (
+    ASSIGNMENT,
+    INTERRUPTED,
+    build,
+    interrupt_after_three,
+    interruptible,
+)
 
 pytestmark = pytest.mark.nbgrader
 
@@ -184,7 +190,7 @@ def test_ctrl_c_keeps_what_came_back_and_cancels_the_rest(repo, shared_ag_news, 
         grading = subprocess.Popen(_grade_command(tmp_path / "submitted", out,
                                                   "--scheduler", dask.address),
                                    cwd=repo, env=dask.env, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, text=True)
+                                   stderr=subprocess.PIPE, text=True, preexec_fn=interruptible)
         # Interrupted once "sleeps" runs on the worker, not merely waits for one.
         interrupt_after_three(grading, out, timeout=120,
                               ready=lambda: dask.busy_worker() is not None)

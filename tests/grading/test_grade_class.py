@@ -22,6 +22,7 @@ from tests.grading.corpus import (
     NAME,
     build,
     interrupt_after_three,
+    interruptible,
 )
 
 pytestmark = pytest.mark.nbgrader
@@ -128,7 +129,7 @@ def test_an_interrupted_run_resumes_without_losing_or_double_counting(repo, shar
                str(tmp_path / "submitted"), "--out", str(out), "--workers", "1"]
     env = {**nbgrader_env(), "RNNCOURSE_DATA": str(shared_ag_news)}
     grading = subprocess.Popen(command, cwd=repo, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True, preexec_fn=interruptible)
     interrupt_after_three(grading, out, timeout=300)
 
     finished = subprocess.run([*command, "--cell-timeout", "5"], cwd=repo, env=env,
