@@ -162,13 +162,16 @@ def _check_cell_shapes(backend: GatedBackend, gk: GatedKind, cell: Any, e: int, 
                      hint=N_("It should hold one row of hidden_size values per example."))
 
 
+def _all_close(backend: GatedBackend, got: State, expected: State) -> bool:
+    return all(np.shape(g) == np.shape(x) and bool(np.all(np.isfinite(g)))
+               and relative_error(np.asarray(g), x) <= backend.tolerance
+               for g, x in zip(got, expected, strict=True))
+
+
 def _is_swapped(backend: GatedBackend, got: State, expected: State) -> bool:
     """True for an LSTM state returned as (c, h): each part is the other one expected."""
-    if len(got) != 2 or len(expected) != 2:
-        return False
-    pairs = list(zip(got, reversed(expected), strict=True))
-    return all(np.shape(g) == np.shape(x) and bool(np.all(np.isfinite(g)))
-               and relative_error(np.asarray(g), x) <= backend.tolerance for g, x in pairs)
+    return len(got) == 2 and len(expected) == 2 and _all_close(backend, got,
+                                                                 tuple(reversed(expected)))
 
 
 def _fail_if_cell_swaps(backend: GatedBackend, gk: GatedKind, got: State,
@@ -178,12 +181,6 @@ def _fail_if_cell_swaps(backend: GatedBackend, gk: GatedKind, got: State,
             "Your {cell} returns (c_new, h_new): its first value is the expected C and its "
             "second the expected H; return (h_new, c_new), h first."
         ).format(cell=gk.cell), mistake="state-order")
-
-
-def _all_close(backend: GatedBackend, got: State, expected: State) -> bool:
-    return all(np.shape(g) == np.shape(x) and bool(np.all(np.isfinite(g)))
-               and relative_error(np.asarray(g), x) <= backend.tolerance
-               for g, x in zip(got, expected, strict=True))
 
 
 def _fail_if_gates_swapped(backend: GatedBackend, gk: GatedKind, got: State, expected: State,

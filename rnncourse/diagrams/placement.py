@@ -17,6 +17,7 @@ from pathlib import Path
 import nbformat
 
 from rnncourse.diagrams import NAMES, stale
+from rnncourse.i18n.catalogs import relative, write_atomic
 from rnncourse.release import LESSON_FIGURES
 
 #: The course's generated diagrams: ``figures/<language>/<name>.svg`` under the course root.
@@ -50,7 +51,6 @@ def place(root: Path, folder: Path, notebook: nbformat.NotebookNode,
     """Copy the diagrams ``notebook`` shows, in ``language``, into ``folder/figures/``; remove
     the ones it no longer shows. Returns the files written; each is replaced atomically."""
     from rnncourse.errors import CourseError
-    from rnncourse.i18n.catalogs import write_atomic
 
     try:
         wanted = _wanted(root, folder, notebook, language)
@@ -72,7 +72,7 @@ def place(root: Path, folder: Path, notebook: nbformat.NotebookNode,
 def misplaced(root: Path, folder: Path, notebook: nbformat.NotebookNode,
               language: str) -> list[str]:
     """One sentence per diagram of ``folder`` that is missing, out of date or not shown."""
-    shown = relative_to(root, folder)
+    shown = relative(root, folder)
     try:
         wanted = _wanted(root, folder, notebook, language)
     except ValueError as error:
@@ -81,13 +81,13 @@ def misplaced(root: Path, folder: Path, notebook: nbformat.NotebookNode,
     problems = []
     for path, content in wanted.items():
         if not path.is_file():
-            problems.append(f"{relative_to(root, path)} is missing: run `rnncourse release`.")
+            problems.append(f"{relative(root, path)} is missing: run `rnncourse release`.")
         elif path.read_bytes() != content:
-            problems.append(f"{relative_to(root, path)} differs from {FIGURES_DIR}/{language}/: "
+            problems.append(f"{relative(root, path)} differs from {FIGURES_DIR}/{language}/: "
                             "run `rnncourse release`.")
     for extra in sorted((folder / LESSON_FIGURES).glob("*.svg")):
         if extra not in wanted:
-            problems.append(f"{relative_to(root, extra)} is not shown by the lesson: run "
+            problems.append(f"{relative(root, extra)} is not shown by the lesson: run "
                             "`rnncourse release`.")
     return problems
 
@@ -96,11 +96,3 @@ def stale_figures(root: Path) -> list[str]:
     """One sentence per diagram of ``figures/`` drawn from older code or labels."""
     return [f"{FIGURES_DIR}/{name} is out of date with rnncourse/diagrams: run `python -m "
             f"rnncourse.diagrams`." for name in stale(root / FIGURES_DIR)]
-
-
-def relative_to(root: Path, path: Path) -> str:
-    """``path`` relative to the course root, for messages."""
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
