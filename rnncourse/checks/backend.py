@@ -91,6 +91,12 @@ class Backend(Protocol):
                         grad_final: np.ndarray | None) -> LayerRun:
         """The framework's own RNN layer with weights W, H, b."""
 
+    def reference_gradients(self, w: np.ndarray, h: np.ndarray, b: np.ndarray, x: np.ndarray,
+                            initial_state: np.ndarray, grad_outputs: np.ndarray
+                            ) -> dict[str, np.ndarray]:
+        """Autograd's gradients of ``sum(outputs * grad_outputs)`` through the framework's RNN
+        layer with weights W, H, b, keyed "X", "S0", "W", "H" and "b" (in those shapes)."""
+
     def random_reference_layer(self, input_size: int, hidden_size: int,
                                rng: np.random.Generator) -> Any:
         """A float64 framework RNN layer with random weights, as a student would meet it."""

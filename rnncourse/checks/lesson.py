@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from rnncourse.checks import bptt
 from rnncourse.checks import rnn as neutral
 from rnncourse.checks.backend import Backend
 from rnncourse.i18n import _
@@ -99,3 +100,17 @@ class LessonChecks(PrecisionChecks):
             note = self._run(neutral.check_weight_loading, cell_class, load_function)
         print(_("✓ With the loaded weights your cell reproduces {reference} step by "
                 "step.").format(reference=self.precise.reference_layer_name) + note)
+
+    def check_rnn_backward(self, rnn_backward: Callable[..., Any], *,
+                           thorough: bool = False) -> None:
+        """Check the NumPy ``rnn_backward`` against autograd through the framework's RNN layer.
+
+        It runs in float64 only: the student's code is NumPy, so the framework's precision
+        cannot change what it computes.
+        """
+        shapes = bptt.THOROUGH_SHAPES if thorough else bptt.QUICK_SHAPES
+        with check_quietly():
+            bptt.check_rnn_backward(self.precise, rnn_backward, shapes=shapes,
+                                    seed=5 if thorough else 0)
+        print(_("✓ rnn_backward returns the same gradients as autograd through {reference}, "
+                "for X, S0, W, H and b.").format(reference=self.precise.reference_layer_name))

@@ -34,6 +34,7 @@ def _entries() -> tuple[Mistake, ...]:
     classifier = "check_classifier, check_padding_invariance"
     every = "every exercise"
     deep = "check_bidirectional, check_stacked"
+    bptt = "check_rnn_backward"
     return (
         Mistake("unregistered-parameters", N_("parameters not registered"),
                 f"{cell}, {gated}"),
@@ -99,6 +100,15 @@ def _entries() -> tuple[Mistake, ...]:
         Mistake("graph-numpy", N_("NumPy inside tf.function"), "TensorFlow checks"),
         Mistake("graph-python-number", N_("Python number from a tensor"), "TensorFlow checks"),
         Mistake("graph-python-if", N_("Python if on a tensor"), "TensorFlow checks"),
+        Mistake("bptt-return-structure", N_("gradients not returned by name"), bptt),
+        Mistake("bptt-changed-inputs", N_("argument changed in place"), bptt),
+        Mistake("bptt-no-tanh-derivative", N_("tanh's derivative missing"), bptt),
+        Mistake("bptt-tanh-twice", N_("tanh's derivative taken of its output"), bptt),
+        Mistake("bptt-no-carry", N_("gradient not carried to earlier steps"), bptt),
+        Mistake("bptt-forwards", N_("steps visited forwards"), bptt),
+        Mistake("bptt-overwritten", N_("weight gradients not summed over steps"), bptt),
+        Mistake("bptt-untransposed-h", N_("H not transposed"), bptt),
+        Mistake("bptt-new-state-for-h", N_("H's gradient from the new state"), bptt),
         Mistake("graph-tensor-loop", N_("Python loop over a tensor"), "TensorFlow checks"),
         Mistake("graph-int-mix", N_("int32 and int64 mixed"), "TensorFlow checks"),
         Mistake("graph-eager-only", N_("works only eagerly"), "TensorFlow checks"),

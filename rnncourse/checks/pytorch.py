@@ -208,6 +208,17 @@ class TorchBackend:
             run.grad_x, run.grad_state = _grad(xt), _grad(st)
         return run
 
+    def reference_gradients(self, w: np.ndarray, h: np.ndarray, b: np.ndarray, x: np.ndarray,
+                            initial_state: np.ndarray, grad_outputs: np.ndarray
+                            ) -> dict[str, np.ndarray]:
+        layer = self._reference_rnn(w, h, b)
+        xt, st = self._tensor(x, True), self._tensor(initial_state, True)
+        outputs, _final = layer(xt, st[None])
+        (outputs * self._tensor(grad_outputs)).sum().backward()
+        # nn.RNN computes x Wᵀ: its matrices are the transposes of W and H.
+        return {"X": _grad(xt), "S0": _grad(st), "W": _grad(layer.weight_ih_l0).T,
+                "H": _grad(layer.weight_hh_l0).T, "b": _grad(layer.bias_ih_l0)}
+
     def random_reference_layer(self, input_size: int, hidden_size: int,
                                rng: np.random.Generator) -> nn.RNN:
         layer = nn.RNN(input_size, hidden_size, batch_first=True, dtype=self.dtype)
@@ -593,6 +604,7 @@ check_rnn_cell = _CHECKS.check_rnn_cell
 check_rnn_layer = _CHECKS.check_rnn_layer
 check_classifier = _CHECKS.check_classifier
 check_weight_loading = _CHECKS.check_weight_loading
+check_rnn_backward = _CHECKS.check_rnn_backward
 check_accuracy = neutral.check_accuracy
 
 _GATED = GatedLessonChecks(BACKEND, FLOAT32_BACKEND, FLOAT32_NOTE)

@@ -359,6 +359,19 @@ class KerasBackend:
             run.grad_x, run.grad_state = _grads(tape, loss, [xt, st])
         return run
 
+    def reference_gradients(self, w: np.ndarray, h: np.ndarray, b: np.ndarray, x: np.ndarray,
+                            initial_state: np.ndarray, grad_outputs: np.ndarray
+                            ) -> dict[str, np.ndarray]:
+        layer = self._reference_rnn(w, h, b)
+        xt, st = self._const(x), self._const(initial_state)
+        kernel, recurrent, bias = layer.cell.kernel, layer.cell.recurrent_kernel, layer.cell.bias
+        with tf.GradientTape() as tape:
+            tape.watch([xt, st])
+            outputs, _final = layer(xt, initial_state=[st])
+            loss = tf.reduce_sum(outputs * self._const(grad_outputs))
+        grads = _grads(tape, loss, [xt, st, kernel, recurrent, bias])
+        return dict(zip(("X", "S0", "W", "H", "b"), grads, strict=True))
+
     def random_reference_layer(self, input_size: int, hidden_size: int,
                                rng: np.random.Generator) -> keras.layers.Layer:
         layer = keras.layers.SimpleRNN(hidden_size, return_sequences=True, dtype=self.dtype)
@@ -783,6 +796,7 @@ check_rnn_cell = _CHECKS.check_rnn_cell
 check_rnn_layer = _CHECKS.check_rnn_layer
 check_classifier = _CHECKS.check_classifier
 check_weight_loading = _CHECKS.check_weight_loading
+check_rnn_backward = _CHECKS.check_rnn_backward
 check_accuracy = neutral.check_accuracy
 
 _GATED = GatedLessonChecks(BACKEND, FLOAT32_BACKEND, FLOAT32_NOTE)

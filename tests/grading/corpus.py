@@ -22,7 +22,7 @@ from tests.notebooks.helpers import REPO
 
 ASSIGNMENT = "01-rnn-pytorch"
 NAME = f"{ASSIGNMENT}.ipynb"
-FULL = 12.0
+FULL = 14.0
 
 # Solution bodies that misbehave (each replaces or extends one solution cell).
 ENDLESS = "\n\ndef load_torch_rnn(cell, torch_rnn):\n    while True:\n        pass\n"
