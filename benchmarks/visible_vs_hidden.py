@@ -103,6 +103,11 @@ def corpus() -> list[tuple[str, str, str, tuple[Any, ...]]]:
          deep_students_keras.mean_cast_to_dtype),
         ("tensorflow", "check_bidirectional", graph_students_keras.NumpyReverseBidirectional),
     ]
+    from checks import test_bptt
+    extra += [(framework, "check_rnn_backward", test_bptt.mistaken(mistake))
+              for framework in ("pytorch", "tensorflow") for mistake in test_bptt.BPTT_MISTAKES]
+    extra += [(framework, "check_rnn_backward", test_bptt.in_place_backward)
+              for framework in ("pytorch", "tensorflow")]
     for framework, check, *args in extra:
         name = "+".join(a.__name__ for a in args)
         if (framework, check, name) not in seen:

@@ -6,7 +6,7 @@ import contextlib
 import logging
 import os
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -18,6 +18,7 @@ from rnncourse.threads import policy, tensorflow_threads
 from rnncourse.training import (
     EpochMeter,
     History,
+    check_clip_norm,
     device_line,
     epoch_description,
     epoch_summary,
@@ -137,6 +138,36 @@ def _loss_fn() -> keras.losses.Loss:
     return keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction="sum")
 
 
+def clip_gradients(gradients: Sequence, clip_norm: float | None) -> tuple[list, tf.Tensor]:
+    """The gradients clipped to global L2 norm ``clip_norm``, and their norm before clipping.
+
+    The global norm is that of all the gradients together, as if they were one vector;
+    when it exceeds ``clip_norm`` every gradient is scaled by ``clip_norm / norm``, so the
+    update keeps its direction and only its length is capped (``tf.clip_by_global_norm``).
+    With ``clip_norm=None`` the gradients are returned as they are, only measured. None
+    entries (variables the loss does not use) are kept and ignored. Works inside
+    ``tf.function``; the norm is a scalar tensor.
+    """
+    clip_norm = check_clip_norm(clip_norm)
+    gradients = list(gradients)
+    squares = [_squared_norm(gradient) for gradient in gradients if gradient is not None]
+    norm = tf.sqrt(tf.add_n(squares)) if squares else tf.constant(0.0)
+    if clip_norm is None:
+        return gradients, norm
+    return tf.clip_by_global_norm(gradients, clip_norm, use_norm=norm)[0], norm
+
+
+def _squared_norm(gradient: tf.Tensor | tf.IndexedSlices) -> tf.Tensor:
+    """The squared L2 norm of one gradient, in float32."""
+    if isinstance(gradient, tf.IndexedSlices):
+        # An embedding's gradient lists one row per token read; rows of a repeated id add up
+        # (tf.linalg.global_norm would square them one by one). Summed here without building
+        # the whole vocabulary-sized matrix.
+        unique, position = tf.unique(gradient.indices)
+        gradient = tf.math.unsorted_segment_sum(gradient.values, position, tf.size(unique))
+    return tf.reduce_sum(tf.square(tf.cast(gradient, tf.float32)))
+
+
 def evaluate(model: keras.layers.Layer, dataset: tf.data.Dataset) -> tuple[float, float]:
     """Mean cross-entropy loss and accuracy of ``model`` over ``dataset``."""
     step = _eval_steps.get(model)
@@ -172,35 +203,42 @@ def train(
 ) -> History:
     """Train with Adam and cross-entropy, evaluating on the test data after every epoch.
 
-    The training step is compiled with ``tf.function``; gradients are clipped to
-    ``clip_norm`` (plain RNNs occasionally explode without it). Shows a progress bar
-    per epoch and returns a :class:`History`.
+    The training step is compiled with ``tf.function``; gradients are clipped to global
+    norm ``clip_norm`` (None: not clipped), see :func:`clip_gradients`: plain RNNs
+    occasionally explode without it. Shows a progress bar per epoch and returns a
+    :class:`History`, which holds every update's gradient norm before clipping
+    (``history.gradient_norms``, ``history.clipped_fraction()``).
     """
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1, got {epochs}.")
+    clip_norm = check_clip_norm(clip_norm)
     device = pick_device(verbose=False)
-    optimizer = keras.optimizers.Adam(learning_rate=lr, global_clipnorm=clip_norm)
+    # Clipped in the step rather than by Adam's global_clipnorm, so the norm can be recorded.
+    optimizer = keras.optimizers.Adam(learning_rate=lr)
     loss_fn = _loss_fn()
 
     @tf.function
-    def train_step(ids: tf.Tensor, labels: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    def train_step(ids: tf.Tensor, labels: tf.Tensor) -> tf.Tensor:
         with tf.GradientTape() as tape:
             logits = model(ids, training=True)
             loss = loss_fn(labels, logits) / tf.cast(tf.shape(labels)[0], logits.dtype)
         variables = model.trainable_variables
-        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
+        gradients, norm = clip_gradients(tape.gradient(loss, variables), clip_norm)
+        optimizer.apply_gradients(zip(gradients, variables, strict=True))
         hits = tf.reduce_sum(tf.cast(tf.argmax(logits, axis=1) == labels, tf.float32))
-        return loss, hits
+        # One tensor, so the host waits for the step once per batch, not once per number.
+        return tf.stack([tf.cast(loss, tf.float32), hits, tf.cast(norm, tf.float32)])
 
-    history = History(device=device)
+    history = History(device=device, clip_norm=clip_norm)
     batches = int(train_data.cardinality())
     for epoch in range(1, epochs + 1):
         meter = EpochMeter(epoch)
         bar = tqdm(train_data, total=batches if batches > 0 else None, unit="batch",
                    desc=epoch_description(epoch, epochs), disable=not progress, leave=True)
         for ids, labels in bar:
-            loss, hits = train_step(ids, labels)
-            meter.add(float(loss), float(hits), int(labels.shape[0]))
+            loss, hits, norm = train_step(ids, labels).numpy().tolist()
+            meter.add(loss, hits, int(labels.shape[0]))
+            history.gradient_norms.append(norm)
             bar.set_postfix(meter.postfix())
         record = meter.finish(*evaluate(model, test_data))
         history.epochs.append(record)

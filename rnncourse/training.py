@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import os
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from numbers import Real
 
 from rnncourse.i18n import _
 
@@ -77,12 +80,48 @@ def device_line(framework: str, device: str) -> str:
     return _("{framework} is using {device}.").format(framework=framework, device=device)
 
 
+def check_clip_norm(clip_norm: float | None) -> float | None:
+    """Return ``clip_norm`` as a float (or None: no clipping); raise unless positive and finite."""
+    if clip_norm is None:
+        return None
+    # A string or a bool is refused; NaN fails the comparison, and inf would clip to NaN.
+    value = float(clip_norm) if isinstance(clip_norm, Real) and not isinstance(
+        clip_norm, bool) else math.nan
+    if not 0 < value < math.inf:
+        raise ValueError(f"clip_norm must be a positive number or None, not {clip_norm!r}.")
+    return value
+
+
+def clipped_fraction(gradient_norms: Iterable[float], clip_norm: float | None) -> float:
+    """Share of updates whose gradient norm exceeded ``clip_norm``, so that clipping shrank them.
+
+    NaN when ``clip_norm`` is None (nothing was clipped, nor could be) or there was no
+    update. A NaN norm counts as not clipped: clipping cannot repair it.
+    """
+    norms = list(gradient_norms)
+    if clip_norm is None or not norms:
+        return float("nan")
+    return sum(norm > clip_norm for norm in norms) / len(norms)
+
+
+def largest_gradient_norm(gradient_norms: Iterable[float]) -> float:
+    """The largest gradient norm, NaN norms ignored (NaN if there is no other)."""
+    return max((norm for norm in gradient_norms if not math.isnan(norm)), default=float("nan"))
+
+
 @dataclass
 class History:
-    """Everything a training run measured, one record per epoch."""
+    """Everything a training run measured: one record per epoch, one gradient norm per update.
+
+    ``gradient_norms`` holds the global L2 norm of all trainable parameters' gradients at
+    every update, in order over all epochs, measured before clipping; ``clip_norm`` is the
+    threshold they were clipped to (None: not clipped).
+    """
 
     device: str
     epochs: list[EpochRecord] = field(default_factory=list)
+    gradient_norms: list[float] = field(default_factory=list)
+    clip_norm: float | None = None
 
     @property
     def test_accuracy(self) -> float:
@@ -98,9 +137,20 @@ class History:
         """One field of every epoch, e.g. ``history.column("test_accuracy")``."""
         return [getattr(record, name) for record in self.epochs]
 
+    def clipped_fraction(self) -> float:
+        """Share of the updates that clipping shrank (NaN without clipping or updates)."""
+        return clipped_fraction(self.gradient_norms, self.clip_norm)
+
+    @property
+    def largest_gradient_norm(self) -> float:
+        """The largest gradient norm of any update, before clipping (NaN before any)."""
+        return largest_gradient_norm(self.gradient_norms)
+
     def to_dict(self) -> dict:
-        """A JSON-ready dictionary."""
-        return {"device": self.device, "epochs": [asdict(r) for r in self.epochs]}
+        """A JSON-ready dictionary (``json`` writes a NaN or infinite value as NaN or Infinity)."""
+        return {"device": self.device, "epochs": [asdict(r) for r in self.epochs],
+                "gradient_norms": [float(norm) for norm in self.gradient_norms],
+                "clip_norm": self.clip_norm}
 
     def __str__(self) -> str:
         lines = ["epoch  train loss  train acc  test loss  test acc  seconds"]

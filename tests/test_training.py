@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import matplotlib
@@ -11,7 +12,14 @@ matplotlib.use("Agg")
 
 from rnncourse.data import encode_splits, negation_reviews  # noqa: E402
 from rnncourse.plots import plot_bars, plot_history  # noqa: E402
-from rnncourse.training import EpochMeter, History, epoch_summary, quick_mode  # noqa: E402
+from rnncourse.training import (  # noqa: E402
+    EpochMeter,
+    History,
+    check_clip_norm,
+    clipped_fraction,
+    epoch_summary,
+    quick_mode,
+)
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +86,51 @@ def test_pytorch_training_loop_returns_a_history(tiny_splits, capsys):
         train(model, make_loader(train_split, 16), make_loader(test_split, 64), epochs=0)
 
 
+def test_pytorch_training_records_every_update_s_gradient_norm_before_clipping(tiny_splits):
+    import torch
+    from torch import nn
+
+    from rnncourse.pytorch import make_loader, train
+
+    class Mean(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embedding = nn.Embedding(100, 4)
+            self.output = nn.Linear(4, 2)
+
+        def forward(self, ids):
+            return self.output(self.embedding(ids).mean(dim=1))
+
+    train_split, test_split = tiny_splits
+
+    def model_and_first_norm() -> tuple[nn.Module, float]:
+        torch.manual_seed(0)
+        model = Mean()
+        ids, labels = next(iter(make_loader(train_split, 16)))
+        nn.functional.cross_entropy(model(ids), labels).backward()
+        norm = math.sqrt(sum(float((p.grad ** 2).sum()) for p in model.parameters()))
+        model.zero_grad()
+        return model, norm
+
+    batches = len(make_loader(train_split, 16))
+    for clip_norm, share in ((1e-4, 1.0), (1e6, 0.0)):
+        model, first_norm = model_and_first_norm()
+        history = train(model, make_loader(train_split, 16), make_loader(test_split, 64),
+                        epochs=2, clip_norm=clip_norm, progress=False)
+        assert len(history.gradient_norms) == 2 * batches and history.clip_norm == clip_norm
+        # The first update's norm as measured outside train(), so before any clipping.
+        assert history.gradient_norms[0] == pytest.approx(first_norm, rel=1e-5)
+        assert history.clipped_fraction() == share
+        assert history.largest_gradient_norm == max(history.gradient_norms)
+    history = train(model, make_loader(train_split, 16), make_loader(test_split, 64), epochs=1,
+                    clip_norm=None, progress=False)
+    assert len(history.gradient_norms) == batches and all(n > 0 for n in history.gradient_norms)
+    assert history.clip_norm is None and math.isnan(history.clipped_fraction())
+    with pytest.raises(ValueError, match=r"^clip_norm must be a positive number or None, "
+                                         r"not 0\.$"):
+        train(model, make_loader(train_split, 16), make_loader(test_split, 64), clip_norm=0)
+
+
 def test_pytorch_loader_trims_each_batch_to_its_longest_text(tiny_splits):
     from rnncourse.pytorch import make_loader
 
@@ -116,6 +169,63 @@ def test_tensorflow_training_loop_returns_a_history(tiny_splits):
     loss, accuracy = evaluate(model, make_dataset(test_split, 64))
     assert accuracy == pytest.approx(history.test_accuracy)
     assert math.isfinite(loss)
+
+
+def test_tensorflow_training_records_every_update_s_gradient_norm_before_clipping(tiny_splits):
+    import keras
+    import tensorflow as tf
+
+    from rnncourse.tensorflow import make_dataset, seed_everything, train
+
+    train_split, test_split = tiny_splits
+    batches = train_split.num_batches(16)
+
+    def model_and_first_norm() -> tuple[keras.Model, float]:
+        seed_everything(0)
+        # Token 0 pads every batch: the embedding's gradient repeats rows, which must add up.
+        model = keras.Sequential([keras.layers.Embedding(100, 4),
+                                  keras.layers.GlobalAveragePooling1D(), keras.layers.Dense(2)])
+        ids, labels = next(iter(make_dataset(train_split, 16)))
+        with tf.GradientTape() as tape:
+            loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(
+                labels, model(ids))
+        gradients = [tf.convert_to_tensor(g) for g in
+                     tape.gradient(loss, model.trainable_variables)]
+        return model, math.sqrt(sum(float(tf.reduce_sum(g * g)) for g in gradients))
+
+    for clip_norm, share in ((1e-4, 1.0), (1e6, 0.0)):
+        model, first_norm = model_and_first_norm()
+        history = train(model, make_dataset(train_split, 16), make_dataset(test_split, 64),
+                        epochs=2, clip_norm=clip_norm, progress=False)
+        assert len(history.gradient_norms) == 2 * batches and history.clip_norm == clip_norm
+        assert history.gradient_norms[0] == pytest.approx(first_norm, rel=1e-5)
+        assert history.clipped_fraction() == share
+    history = train(model, make_dataset(train_split, 16), make_dataset(test_split, 64),
+                    epochs=1, clip_norm=None, progress=False)
+    assert len(history.gradient_norms) == batches and all(n > 0 for n in history.gradient_norms)
+    assert history.clip_norm is None and math.isnan(history.clipped_fraction())
+    with pytest.raises(ValueError, match=r"^clip_norm must be a positive number or None, "
+                                         r"not -1\.$"):
+        train(model, make_dataset(train_split, 16), make_dataset(test_split, 64), clip_norm=-1)
+
+
+def test_history_counts_the_clipped_updates_and_stays_json_ready():
+    history = History("cpu", gradient_norms=[0.5, 2.0, float("nan"), 1.0, 3.0], clip_norm=1.0)
+    assert history.clipped_fraction() == pytest.approx(2 / 5)  # NaN and exactly 1.0: not clipped
+    assert history.largest_gradient_norm == 3.0
+    assert json.loads(json.dumps(history.to_dict()))["clip_norm"] == 1.0
+    assert len(json.loads(json.dumps(history.to_dict()))["gradient_norms"]) == 5
+    unclipped = History("cpu", gradient_norms=[5.0], clip_norm=None)
+    assert math.isnan(unclipped.clipped_fraction())
+    assert math.isnan(History("cpu").largest_gradient_norm)
+    assert math.isnan(clipped_fraction([], 1.0))
+    assert check_clip_norm(None) is None and check_clip_norm(2) == 2.0
+    with pytest.raises(ValueError, match=r"^clip_norm must be a positive number or None, "
+                                         r"not nan\.$"):
+        check_clip_norm(float("nan"))
+    for wrong in (float("inf"), "1", 0):
+        with pytest.raises(ValueError, match=r"^clip_norm must be a positive number or None"):
+            check_clip_norm(wrong)
 
 
 def test_plot_history_titles_and_labels_every_axis():

@@ -1,7 +1,7 @@
-"""Lesson 2's experiments: why plain RNNs forget, and how far LSTMs and GRUs remember.
+"""Lesson 2's experiments: why plain RNNs forget, how far LSTMs and GRUs remember, clipping.
 
-The framework-neutral pieces (the sweep's table and the plots) are importable
-from here without loading a framework; the experiments themselves live in
+The framework-neutral pieces (the sweep's table, the clipping runs and the plots) are
+importable from here without loading a framework; the experiments themselves live in
 :mod:`rnncourse.experiments.pytorch` and :mod:`rnncourse.experiments.tensorflow`,
 which offer the same functions.
 """
@@ -11,8 +11,10 @@ from rnncourse.experiments.common import (
     MEMORY_INITS,
     MEMORY_VOCAB_SIZE,
     RECURRENT_KINDS,
+    ClippingRun,
     chrono_bias,
     memory_table,
+    plot_clipping,
     plot_gradient_norms,
     plot_memory_sweep,
 )
@@ -22,8 +24,10 @@ __all__ = [
     "MEMORY_INITS",
     "MEMORY_VOCAB_SIZE",
     "RECURRENT_KINDS",
+    "ClippingRun",
     "chrono_bias",
     "memory_table",
+    "plot_clipping",
     "plot_gradient_norms",
     "plot_memory_sweep",
 ]

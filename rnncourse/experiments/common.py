@@ -8,7 +8,11 @@ gradients; everything that does not depend on the framework lives here once.
 from __future__ import annotations
 
 import itertools
+import math
+import time
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from numbers import Real
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -19,22 +23,37 @@ from rnncourse.data.encoded import EncodedSplit
 from rnncourse.data.memory import first_token_memory
 from rnncourse.i18n import N_, _
 from rnncourse.plots import use_language_font
+from rnncourse.training import check_clip_norm, clipped_fraction, largest_gradient_norm
 
 __all__ = [
+    "CLIPPING_BATCH_SIZE",
+    "CLIPPING_DISTRACTORS",
+    "CLIPPING_EMBED_SIZE",
+    "CLIPPING_HIDDEN_SIZE",
+    "CLIPPING_LR",
+    "CLIPPING_RECURRENT_GAIN",
+    "CLIPPING_UPDATES",
+    "ClippingProblem",
+    "ClippingRun",
     "MEMORY_CLASSES",
     "MEMORY_INITS",
     "MEMORY_VOCAB_SIZE",
     "RECURRENT_KINDS",
     "check_at_least",
+    "check_clipping_arguments",
     "check_init",
     "check_kind",
+    "check_positive",
     "chrono_bias",
+    "clipping_problem",
     "gradient_probe",
     "mean_step_norms",
     "memory_splits",
     "memory_table",
+    "plot_clipping",
     "plot_gradient_norms",
     "plot_memory_sweep",
+    "run_clipping",
     "run_memory_sweep",
 ]
 
@@ -45,6 +64,15 @@ MEMORY_INITS: tuple[str, ...] = ("chrono", "default")
 #: Classes and id range of the memory task the experiments train on.
 MEMORY_CLASSES = 4
 MEMORY_VOCAB_SIZE = 20
+#: The fixed sizes of :func:`clipping_experiment`'s model and task.
+CLIPPING_DISTRACTORS = 20
+CLIPPING_EMBED_SIZE = 16
+CLIPPING_HIDDEN_SIZE = 64
+CLIPPING_BATCH_SIZE = 32
+#: The defaults of :func:`clipping_experiment`, chosen so that it diverges without clipping.
+CLIPPING_UPDATES = 300
+CLIPPING_LR = 0.5
+CLIPPING_RECURRENT_GAIN = 1.25
 
 
 def check_kind(kind: str) -> str:
@@ -65,6 +93,13 @@ def check_at_least(name: str, value: int, minimum: int) -> None:
     """Raise a one-sentence ValueError if the count ``value`` is below ``minimum``."""
     if value < minimum:
         raise ValueError(f"{name} must be at least {minimum}, not {value}.")
+
+
+def check_positive(name: str, value: float) -> None:
+    """Raise a one-sentence ValueError unless ``value`` is a positive (finite) number."""
+    number = float(value) if isinstance(value, Real) and not isinstance(value, bool) else math.nan
+    if not 0 < number < math.inf:  # NaN fails this too
+        raise ValueError(f"{name} must be a positive number, not {value!r}.")
 
 
 def gradient_probe(steps: int, input_size: int, hidden_size: int, batch: int,
@@ -215,5 +250,181 @@ def plot_gradient_norms(norms_by_kind: Mapping[str, np.ndarray], *,
            ylabel=_("gradient norm of the loss w.r.t. the input"))
     ax.grid(alpha=0.3, which="both")
     ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+# --- exploding gradients and clipping ------------------------------------------------------
+
+
+@dataclass
+class ClippingProblem:
+    """The starting weights and the batches of :func:`clipping_experiment`, in NumPy (float32).
+
+    The weights use PyTorch's layout (``weight[out, in]``); the TensorFlow adapter
+    transposes them. ``ids`` has shape ``(updates, batch, distractors + 1)`` and
+    ``labels`` ``(updates, batch)``: batch ``i`` is the data of update ``i``.
+    """
+
+    embedding: np.ndarray  # (vocab, embed)
+    input_weights: np.ndarray  # (hidden, embed)
+    recurrent_weights: np.ndarray  # (hidden, hidden)
+    readout_weights: np.ndarray  # (classes, hidden)
+    ids: np.ndarray
+    labels: np.ndarray
+
+
+def check_clipping_arguments(clip_norm: float | None, updates: int, lr: float,
+                             recurrent_gain: float) -> float | None:
+    """Check :func:`clipping_experiment`'s arguments; return ``clip_norm`` as a float or None."""
+    check_at_least("updates", updates, 1)
+    check_positive("lr", lr)
+    check_positive("recurrent_gain", recurrent_gain)
+    return check_clip_norm(clip_norm)
+
+
+def clipping_problem(updates: int, recurrent_gain: float, seed: int = 0) -> ClippingProblem:
+    """Starting weights and data of the clipping experiment, the same in both frameworks.
+
+    The task is :func:`~rnncourse.data.first_token_memory` with
+    :data:`CLIPPING_DISTRACTORS` distractors, a fresh batch of
+    :data:`CLIPPING_BATCH_SIZE` sequences per update. The embeddings start standard
+    normal and the input and readout weights uniform in ``+-1/sqrt(hidden)`` (PyTorch's
+    defaults); every bias starts at zero. The recurrent matrix is a random orthogonal
+    matrix times ``recurrent_gain``: it stretches every direction of the state by exactly
+    that factor, so with a gain above 1 a gradient sent back through the steps can grow by
+    that factor per step wherever the tanh is not saturated.
+    """
+    check_at_least("updates", updates, 1)
+    check_positive("recurrent_gain", recurrent_gain)
+    rng = np.random.default_rng(seed)
+    vocab, embed, hidden = MEMORY_VOCAB_SIZE, CLIPPING_EMBED_SIZE, CLIPPING_HIDDEN_SIZE
+    bound = 1 / math.sqrt(hidden)
+    embedding = rng.standard_normal((vocab, embed))
+    input_weights = rng.uniform(-bound, bound, (hidden, embed))
+    q, r = np.linalg.qr(rng.standard_normal((hidden, hidden)))
+    orthogonal = q * np.sign(np.diag(r))  # signs fixed so the draw is uniform
+    readout = rng.uniform(-bound, bound, (MEMORY_CLASSES, hidden))
+    data = first_token_memory(updates * CLIPPING_BATCH_SIZE, CLIPPING_DISTRACTORS,
+                              num_classes=MEMORY_CLASSES, vocab_size=vocab, seed=seed)
+    return ClippingProblem(
+        embedding=embedding.astype(np.float32),
+        input_weights=input_weights.astype(np.float32),
+        recurrent_weights=(recurrent_gain * orthogonal).astype(np.float32),
+        readout_weights=readout.astype(np.float32),
+        ids=data.ids.reshape(updates, CLIPPING_BATCH_SIZE, -1),
+        labels=data.labels.reshape(updates, CLIPPING_BATCH_SIZE),
+    )
+
+
+@dataclass
+class ClippingRun:
+    """What one run of ``clipping_experiment`` measured, update by update.
+
+    ``losses[i]`` is the training loss (mean cross-entropy of batch ``i``) before update
+    ``i`` and ``gradient_norms[i]`` the global L2 norm of that update's gradients before
+    clipping; a NaN or infinite value is recorded as it came. ``clip_norm`` is None for
+    the run without clipping; ``seconds`` is the time the updates took.
+    """
+
+    clip_norm: float | None
+    lr: float
+    recurrent_gain: float
+    losses: np.ndarray
+    gradient_norms: np.ndarray
+    seconds: float
+
+    @property
+    def updates(self) -> int:
+        """Number of updates."""
+        return len(self.losses)
+
+    @property
+    def initial_loss(self) -> float:
+        """The loss before the first update."""
+        return float(self.losses[0])
+
+    @property
+    def final_loss(self) -> float:
+        """Mean loss over the last tenth of the updates (NaN or inf if one of them is)."""
+        return float(np.mean(self.losses[-max(1, self.updates // 10):]))
+
+    @property
+    def largest_gradient_norm(self) -> float:
+        """The largest gradient norm before clipping, NaN norms ignored."""
+        return largest_gradient_norm(self.gradient_norms.tolist())
+
+    def clipped_fraction(self) -> float:
+        """Share of the updates whose gradient norm exceeded ``clip_norm`` (NaN unclipped)."""
+        return clipped_fraction(self.gradient_norms.tolist(), self.clip_norm)
+
+    def first_nonfinite_update(self) -> int | None:
+        """Index of the first update whose loss was NaN or infinite, or None."""
+        broken = np.flatnonzero(~np.isfinite(self.losses))
+        return int(broken[0]) if len(broken) else None
+
+
+def run_clipping(step: Callable[[int], tuple[float, float]], clip_norm: float | None,
+                 lr: float, recurrent_gain: float, updates: int) -> ClippingRun:
+    """Call ``step(i)`` for every update ``i`` and collect its ``(loss, gradient norm)``.
+
+    The adapters' training loop, written once: ``step`` makes update ``i`` and returns
+    the batch's loss and the gradient norm before clipping.
+    """
+    losses = np.empty(updates)
+    norms = np.empty(updates)
+    start = time.perf_counter()
+    for update in range(updates):
+        losses[update], norms[update] = step(update)
+    return ClippingRun(clip_norm, lr, recurrent_gain, losses, norms, time.perf_counter() - start)
+
+
+def _positive_or_gap(values: np.ndarray) -> np.ndarray:
+    """``values`` as float64, with every value a log axis cannot show (NaN, inf, <= 0) as NaN."""
+    values = np.asarray(values, dtype=np.float64)
+    return np.where(np.isfinite(values) & (values > 0), values, np.nan)
+
+
+def plot_clipping(runs: Mapping[str, ClippingRun], *,
+                  title: str = N_("Exploding gradients, without and with clipping")) -> Figure:
+    """Gradient norm before clipping and training loss per update, side by side, on log axes.
+
+    ``runs`` maps a name to a :class:`ClippingRun`; each run's clip threshold is a dashed
+    line on the left panel. Values a log axis cannot show (NaN, infinite) leave a gap, and
+    a dotted vertical line marks the update from which a run's loss stopped being finite.
+    """
+    if not runs:
+        raise ValueError("plot_clipping needs at least one run.")
+    for name, run in runs.items():
+        if not isinstance(run, ClippingRun) or not run.updates:
+            raise ValueError(f"the run {name!r} must be a ClippingRun with at least one update.")
+    use_language_font()
+    fig, (norm_ax, loss_ax) = plt.subplots(1, 2, figsize=(11, 3.8))
+    thresholds_drawn: set[float] = set()
+    for index, (name, run) in enumerate(runs.items()):
+        color, label = f"C{index}", _(name)
+        updates = np.arange(1, run.updates + 1)
+        norm_ax.plot(updates, _positive_or_gap(run.gradient_norms), color=color, linewidth=1,
+                     label=label)
+        loss_ax.plot(updates, _positive_or_gap(run.losses), color=color, linewidth=1,
+                     label=label)
+        if run.clip_norm is not None and run.clip_norm not in thresholds_drawn:
+            thresholds_drawn.add(run.clip_norm)
+            norm_ax.axhline(run.clip_norm, color=color, linestyle="--", linewidth=1.2,
+                            label=_("clip threshold ({value:g})").format(value=run.clip_norm))
+        broken = run.first_nonfinite_update()
+        if broken is not None:
+            for ax in (norm_ax, loss_ax):
+                ax.axvline(updates[broken], color=color, linestyle=":",
+                           label=_("{name}: NaN or infinite from here").format(name=label))
+    norm_ax.set(title=_("Gradient norm before clipping"), xlabel=_("update"),
+                ylabel=_("global gradient norm (log scale)"))
+    loss_ax.set(title=_("Training loss"), xlabel=_("update"),
+                ylabel=_("cross-entropy loss (log scale)"))
+    for ax in (norm_ax, loss_ax):
+        ax.set_yscale("log")
+        ax.grid(alpha=0.3, which="both")
+        ax.legend(fontsize="small", framealpha=0.7)
+    fig.suptitle(_(title))
     fig.tight_layout()
     return fig

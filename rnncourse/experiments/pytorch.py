@@ -1,4 +1,4 @@
-"""PyTorch side of Lesson 2's experiments: gradient norms and the memory sweep.
+"""PyTorch side of Lesson 2's experiments: gradient norms, the memory sweep and clipping.
 
 The plots and the table come from :mod:`rnncourse.experiments.common` and are
 re-exported here, so a notebook needs one import.
@@ -15,30 +15,44 @@ import torch
 from torch import nn
 
 from rnncourse.experiments.common import (
+    CLIPPING_EMBED_SIZE,
+    CLIPPING_HIDDEN_SIZE,
+    CLIPPING_LR,
+    CLIPPING_RECURRENT_GAIN,
+    CLIPPING_UPDATES,
     MEMORY_CLASSES,
     MEMORY_VOCAB_SIZE,
+    ClippingProblem,
+    ClippingRun,
     check_at_least,
+    check_clipping_arguments,
     check_init,
     check_kind,
     chrono_bias,
+    clipping_problem,
     gradient_probe,
     mean_step_norms,
     memory_splits,
     memory_table,
+    plot_clipping,
     plot_gradient_norms,
     plot_memory_sweep,
+    run_clipping,
     run_memory_sweep,
 )
 from rnncourse.i18n import _
-from rnncourse.pytorch import make_loader, pick_device, seed_everything, train
+from rnncourse.pytorch import clip_gradients, make_loader, pick_device, seed_everything, train
 
 __all__ = [
+    "ClippingRun",
     "MemoryClassifier",
     "apply_chrono_init",
+    "clipping_experiment",
     "input_gradient_norms",
     "memory_accuracy",
     "memory_sweep",
     "memory_table",
+    "plot_clipping",
     "plot_gradient_norms",
     "plot_memory_sweep",
     "recurrent_layer",
@@ -201,3 +215,77 @@ def memory_sweep(kinds: Iterable[str] = ("rnn", "lstm", "gru"),
     run = functools.partial(memory_accuracy, **kw)
     label = _("memory sweep ({framework})").format(framework="PyTorch")
     return run_memory_sweep(run, kinds, distractors, desc=label)
+
+
+@torch.no_grad()
+def _load_clipping_weights(model: MemoryClassifier, problem: ClippingProblem) -> None:
+    """Start ``model`` from the clipping experiment's weights, every bias at zero."""
+    layer = model.recurrent
+    model.embedding.weight.copy_(torch.from_numpy(problem.embedding))
+    layer.weight_ih_l0.copy_(torch.from_numpy(problem.input_weights))
+    layer.weight_hh_l0.copy_(torch.from_numpy(problem.recurrent_weights))
+    model.output.weight.copy_(torch.from_numpy(problem.readout_weights))
+    for bias in (layer.bias_ih_l0, layer.bias_hh_l0, model.output.bias):
+        bias.zero_()
+    # Keras's SimpleRNN has one bias: the second one stays at zero, so both train one model.
+    layer.bias_hh_l0.requires_grad_(False)
+
+
+def clipping_experiment(clip_norm: float | None, *, updates: int = CLIPPING_UPDATES,
+                        lr: float = CLIPPING_LR, recurrent_gain: float = CLIPPING_RECURRENT_GAIN,
+                        seed: int = 0) -> ClippingRun:
+    """Train a plain tanh RNN with plain SGD, with or without gradient clipping.
+
+    The model (a :class:`MemoryClassifier` around ``nn.RNN``) learns the first-token memory
+    task with :data:`~rnncourse.experiments.common.CLIPPING_DISTRACTORS` distractors, one
+    fresh batch of 32 sequences per update. It starts from
+    :func:`~rnncourse.experiments.common.clipping_problem`'s weights, the same in PyTorch
+    and TensorFlow, whose recurrent matrix stretches the state by ``recurrent_gain`` per
+    step: where the tanh is not saturated, a gradient sent back through the 20 steps can
+    grow by up to ``recurrent_gain ** 20`` (87 for the default 1.25), and now and then it
+    spikes far above its usual size. Plain SGD moves the weights by ``lr`` times the
+    gradient, so a spike throws them far away. With ``clip_norm`` set, a gradient whose
+    global norm exceeds it is first scaled down to that norm
+    (:func:`~rnncourse.pytorch.clip_gradients`), so no update moves the weights by more
+    than ``lr * clip_norm``; with None, nothing is clipped.
+
+    SGD rather than Adam, which the course's ``train`` uses: Adam divides each step by a
+    running average of the gradients' size, so even a gradient a hundred times too large
+    moves a weight by at most a few times the learning rate, and the explosion stays hidden.
+
+    Measured with the defaults for seeds 0 to 4 in both frameworks: without clipping,
+    gradient norms spike to 13 to 190 times the first update's, the loss climbs to 6 to
+    16 times its starting value (about ln 4, chance) and the run ends above where it
+    started; with ``clip_norm=1.0`` only 7 to 19 % of the updates are clipped and the
+    same run learns the task (final loss below 0.001). The tanh keeps the states bounded,
+    so the loss stays finite; a NaN or infinite value would be recorded as it came. Both
+    runs see the same weights and batches, and the two frameworks agree for the first
+    updates. Returns a :class:`~rnncourse.experiments.common.ClippingRun` with every
+    update's loss and gradient norm before clipping; plot runs with :func:`plot_clipping`.
+
+    Raises:
+        ValueError: If ``clip_norm``, ``lr`` or ``recurrent_gain`` is not a positive
+            number (``clip_norm`` may be None) or ``updates`` is below 1.
+    """
+    clip_norm = check_clipping_arguments(clip_norm, updates, lr, recurrent_gain)
+    problem = clipping_problem(updates, recurrent_gain, seed)
+    device = pick_device(verbose=False)
+    with _small_model_cpu_settings(device):
+        model = MemoryClassifier("rnn", embed_size=CLIPPING_EMBED_SIZE,
+                                 hidden_size=CLIPPING_HIDDEN_SIZE, init="default")
+        _load_clipping_weights(model, problem)
+        model.to(device)
+        optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+        ids = torch.from_numpy(problem.ids).to(device)
+        labels = torch.from_numpy(problem.labels).to(device)
+
+        def step(update: int) -> tuple[float, float]:
+            loss = nn.functional.cross_entropy(model(ids[update]), labels[update])
+            optimizer.zero_grad()
+            loss.backward()
+            norm = clip_gradients(model.parameters(), clip_norm)
+            optimizer.step()
+            loss_value, norm_value = torch.stack([loss.detach(), norm.float()]).tolist()
+            return loss_value, norm_value
+
+        return run_clipping(step, clip_norm, lr, recurrent_gain, updates)
