@@ -1,5 +1,5 @@
 """Framework-neutral data for the course: AG News, a synthetic negation task, a
-long-range memory task, tokenization, vocabularies, padding and batch plans
+long-range memory task, a number-agreement task, tokenization, vocabularies, padding and batch plans
 (numpy only, no torch or tensorflow imports)."""
 
 from rnncourse.data.ag_news import (
@@ -13,6 +13,7 @@ from rnncourse.data.ag_news import (
     find_data_dir,
     load_ag_news,
 )
+from rnncourse.data.agreement import AGREEMENT_CLASSES, number_agreement
 from rnncourse.data.batches import batch_index_plan
 from rnncourse.data.encoded import EncodedSplit, encode_splits
 from rnncourse.data.memory import (
@@ -30,6 +31,7 @@ from rnncourse.data.synthetic import (
 from rnncourse.data.text import Vocabulary, encode_texts, pad_batch, repair_text, tokenize
 
 __all__ = [
+    "AGREEMENT_CLASSES",
     "AG_NEWS_CLASSES",
     "AG_NEWS_FILES",
     "DATA_ENV_VAR",
@@ -52,6 +54,7 @@ __all__ = [
     "find_data_dir",
     "load_ag_news",
     "negation_reviews",
+    "number_agreement",
     "pad_batch",
     "repair_text",
     "tokenize",
