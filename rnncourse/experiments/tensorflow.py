@@ -91,18 +91,8 @@ def apply_chrono_init(layer: keras.layers.RNN, kind: str, max_lag: int, seed: in
     layer.cell.bias.assign(values)
 
 
-def _silenced(function):
-    """Keep TensorFlow's native log lines (oneDNN notices) out of the lesson's output."""
 
-    @functools.wraps(function)
-    def wrapper(*args, **kwargs):
-        with native_stderr_silenced():
-            return function(*args, **kwargs)
-
-    return wrapper
-
-
-@_silenced
+@native_stderr_silenced()  # TensorFlow's native log lines stay out of the lesson
 def input_gradient_norms(kind: str, *, steps: int = 100, input_size: int = 32,
                          hidden_size: int = 64, batch: int = 32, init: str = "default",
                          seed: int = 0) -> np.ndarray:
@@ -167,7 +157,7 @@ def memory_classifier(kind: str, *, vocab_size: int = MEMORY_VOCAB_SIZE, embed_s
     return model
 
 
-@_silenced
+@native_stderr_silenced()  # TensorFlow's native log lines stay out of the lesson
 def memory_accuracy(kind: str, distractors: int, *, train_size: int = 2000,
                     test_size: int = 500, hidden_size: int = 32, embed_size: int = 16,
                     epochs: int = 5, batch_size: int = 32, lr: float = 5e-3,
@@ -239,38 +229,17 @@ def _clipping_model(problem: ClippingProblem) -> keras.Model:
     return model
 
 
-@_silenced
+@native_stderr_silenced()  # TensorFlow's native log lines stay out of the lesson
 def clipping_experiment(clip_norm: float | None, *, updates: int = CLIPPING_UPDATES,
                         lr: float = CLIPPING_LR, recurrent_gain: float = CLIPPING_RECURRENT_GAIN,
                         seed: int = 0) -> ClippingRun:
     """Train a plain tanh RNN with plain SGD, with or without gradient clipping.
 
-    The model (an embedding, ``SimpleRNN`` and a dense readout) learns the first-token memory
-    task with :data:`~rnncourse.experiments.common.CLIPPING_DISTRACTORS` distractors, one
-    fresh batch of 32 sequences per update. It starts from
-    :func:`~rnncourse.experiments.common.clipping_problem`'s weights, the same in PyTorch
-    and TensorFlow, whose recurrent matrix stretches the state by ``recurrent_gain`` per
-    step: where the tanh is not saturated, a gradient sent back through the 20 steps can
-    grow by up to ``recurrent_gain ** 20`` (87 for the default 1.25), and now and then it
-    spikes far above its usual size. Plain SGD moves the weights by ``lr`` times the
-    gradient, so a spike throws them far away. With ``clip_norm`` set, a gradient whose
-    global norm exceeds it is first scaled down to that norm
-    (:func:`~rnncourse.tensorflow.clip_gradients`), so no update moves the weights by more
-    than ``lr * clip_norm``; with None, nothing is clipped.
-
-    SGD rather than Adam, which the course's ``train`` uses: Adam divides each step by a
-    running average of the gradients' size, so even a gradient a hundred times too large
-    moves a weight by at most a few times the learning rate, and the explosion stays hidden.
-
-    Measured with the defaults for seeds 0 to 4 in both frameworks: without clipping,
-    gradient norms spike to 13 to 190 times the first update's, the loss climbs to 6 to
-    16 times its starting value (about ln 4, chance) and the run ends above where it
-    started; with ``clip_norm=1.0`` only 7 to 19 % of the updates are clipped and the
-    same run learns the task (final loss below 0.001). The tanh keeps the states bounded,
-    so the loss stays finite; a NaN or infinite value would be recorded as it came. Both
-    runs see the same weights and batches, and the two frameworks agree for the first
-    updates. Returns a :class:`~rnncourse.experiments.common.ClippingRun` with every
-    update's loss and gradient norm before clipping; plot runs with :func:`plot_clipping`.
+    The TensorFlow twin of :func:`rnncourse.experiments.pytorch.clipping_experiment`, whose
+    docstring explains the experiment and its measured results: the same weights and
+    batches (:func:`~rnncourse.experiments.common.clipping_problem`), an embedding,
+    ``SimpleRNN`` and a dense readout, clipped by :func:`~rnncourse.tensorflow.clip_gradients`.
+    Returns a :class:`~rnncourse.experiments.common.ClippingRun`.
 
     Raises:
         ValueError: If ``clip_norm``, ``lr`` or ``recurrent_gain`` is not a positive

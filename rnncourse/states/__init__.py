@@ -39,6 +39,7 @@ __all__ = [
     "plot_state_flip",
     "switch_scores",
     "switching_units",
+    "unroll_lstm",
 ]
 
 #: Most units a heatmap shows by default; beyond this it would be unreadable.
@@ -183,6 +184,33 @@ def sentence_ids(vocab: Vocabulary, text: str) -> tuple[list[str], list[int]]:
                             "model's training texts, and the vocabulary built from them.").format(
                                 words=", ".join(repr(w) for w in dict.fromkeys(unknown))))
     return tokens, vocab.encode(tokens)
+
+
+def unroll_lstm(tokens: Sequence[str], inputs: np.ndarray, kernel: np.ndarray,
+                recurrent: np.ndarray, bias: np.ndarray) -> GateTrace:
+    """An LSTM's gates and states over one sentence, recomputed in float64 from zero states.
+
+    ``inputs`` is (steps, input_size); ``kernel`` (input_size, 4·hidden), ``recurrent``
+    (hidden, 4·hidden) and ``bias`` (4·hidden,) hold the gates side by side in the order
+    i, f, g, o (PyTorch's order; Keras's i, f, c, o is the same). At every step
+    ``i, f, o = sigmoid(...)``, ``g = tanh(...)``, ``C = f * C + i * g``, ``h = o * tanh(C)``.
+    """
+    hidden = np.zeros(recurrent.shape[0])
+    cell = np.zeros(recurrent.shape[0])
+    steps: dict[str, list[np.ndarray]] = {name: [] for name in (
+        "input_gate", "forget_gate", "candidate", "output_gate", "cell", "hidden")}
+    for x in np.asarray(inputs, dtype=np.float64):
+        i, f, g, o = np.split(x @ kernel + hidden @ recurrent + bias, 4)
+        i, f, g, o = _sigmoid(i), _sigmoid(f), np.tanh(g), _sigmoid(o)
+        cell = f * cell + i * g
+        hidden = o * np.tanh(cell)
+        for name, value in zip(steps, (i, f, g, o, cell, hidden), strict=True):
+            steps[name].append(value)
+    return GateTrace(tokens, **{name: np.stack(values) for name, values in steps.items()})
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
 
 
 def _check_count(name: str, value: int, minimum: int) -> None:

@@ -34,6 +34,7 @@ from rnncourse.states import (
     plot_state_flip,
     sentence_ids,
     switching_units,
+    unroll_lstm,
 )
 
 __all__ = [
@@ -49,7 +50,6 @@ __all__ = [
     "switching_units",
     "train_agreement_lstm",
 ]
-
 
 
 def _layer(model: object, attribute: str, function: str, kind: type[nn.Module]) -> nn.Module:
@@ -122,10 +122,6 @@ def _numpy(tensor: torch.Tensor) -> np.ndarray:
     return tensor.detach().double().cpu().numpy()
 
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
-
-
 @torch.no_grad()
 def lstm_trace(model: nn.Module, vocab: Vocabulary, text: str) -> GateTrace:
     """Recompute an LSTM classifier's gates and states over one text, step by step.
@@ -153,22 +149,11 @@ def lstm_trace(model: nn.Module, vocab: Vocabulary, text: str) -> GateTrace:
     _check_single_lstm(lstm)
     tokens, ids = sentence_ids(vocab, text)
     inputs = _numpy(embedding(_ids_tensor(embedding, ids))[0])
-    w_ih, w_hh = _numpy(lstm.weight_ih_l0), _numpy(lstm.weight_hh_l0)
     bias = (_numpy(lstm.bias_ih_l0) + _numpy(lstm.bias_hh_l0) if lstm.bias
-            else np.zeros(w_ih.shape[0]))
-    hidden_size = lstm.hidden_size
-    h, c = np.zeros(hidden_size), np.zeros(hidden_size)
-    steps: dict[str, list[np.ndarray]] = {name: [] for name in (
-        "input_gate", "forget_gate", "candidate", "output_gate", "cell", "hidden")}
-    for x in inputs:
-        z = w_ih @ x + w_hh @ h + bias
-        i, f, g, o = np.split(z, 4)  # PyTorch's order
-        i, f, g, o = _sigmoid(i), _sigmoid(f), np.tanh(g), _sigmoid(o)
-        c = f * c + i * g
-        h = o * np.tanh(c)
-        for name, value in zip(steps, (i, f, g, o, c, h), strict=True):
-            steps[name].append(value)
-    return GateTrace(tokens, **{name: np.stack(values) for name, values in steps.items()})
+            else np.zeros(4 * lstm.hidden_size))
+    # nn.LSTM computes W x for a column x: its matrices are the transposes of ours.
+    return unroll_lstm(tokens, inputs, _numpy(lstm.weight_ih_l0).T,
+                       _numpy(lstm.weight_hh_l0).T, bias)
 
 
 class AgreementLSTM(nn.Module):

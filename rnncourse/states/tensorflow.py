@@ -11,7 +11,6 @@ so a notebook needs one import.
 
 from __future__ import annotations
 
-import functools
 import time
 
 import numpy as np
@@ -33,6 +32,7 @@ from rnncourse.states import (
     plot_state_flip,
     sentence_ids,
     switching_units,
+    unroll_lstm,
 )
 from rnncourse.tensorflow import keras, make_dataset, seed_everything, tf, train
 
@@ -51,16 +51,6 @@ __all__ = [
 ]
 
 
-
-def _silenced(function):
-    """Keep TensorFlow's native log lines (oneDNN notices) out of the lesson's output."""
-
-    @functools.wraps(function)
-    def wrapper(*args, **kwargs):
-        with native_stderr_silenced():
-            return function(*args, **kwargs)
-
-    return wrapper
 
 
 def _layer(model: object, attribute: str, function: str, kind: type) -> keras.layers.Layer:
@@ -83,7 +73,7 @@ def _numpy(tensor: object) -> np.ndarray:
     return np.asarray(keras.ops.convert_to_numpy(tensor), dtype=np.float64)
 
 
-@_silenced
+@native_stderr_silenced()  # TensorFlow's native log lines stay out of the lesson
 def state_trace(classifier: keras.layers.Layer, vocab: Vocabulary, text: str) -> StateTrace:
     """Run your trained ``RNNClassifier`` over one text and keep the state after every token.
 
@@ -117,10 +107,6 @@ def state_trace(classifier: keras.layers.Layer, vocab: Vocabulary, text: str) ->
     return StateTrace(tokens, outputs[0])
 
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
-
-
 def _check_plain_lstm(lstm: keras.layers.LSTM) -> None:
     cell = lstm.cell
     if cell.activation is not keras.activations.tanh or (
@@ -134,7 +120,7 @@ def _check_plain_lstm(lstm: keras.layers.LSTM) -> None:
                             "once on some ids first."))
 
 
-@_silenced
+@native_stderr_silenced()  # TensorFlow's native log lines stay out of the lesson
 def lstm_trace(model: keras.layers.Layer, vocab: Vocabulary, text: str) -> GateTrace:
     """Recompute an LSTM classifier's gates and states over one text, step by step.
 
@@ -163,20 +149,8 @@ def lstm_trace(model: keras.layers.Layer, vocab: Vocabulary, text: str) -> GateT
     tokens, ids = sentence_ids(vocab, text)
     inputs = _numpy(embedding(np.asarray([ids], dtype=np.int64)))[0]
     cell = lstm.cell
-    kernel, recurrent = _numpy(cell.kernel), _numpy(cell.recurrent_kernel)
-    bias = _numpy(cell.bias) if cell.use_bias else np.zeros(kernel.shape[1])
-    h, c = np.zeros(cell.units), np.zeros(cell.units)
-    steps: dict[str, list[np.ndarray]] = {name: [] for name in (
-        "input_gate", "forget_gate", "candidate", "output_gate", "cell", "hidden")}
-    for x in inputs:
-        z = x @ kernel + h @ recurrent + bias
-        i, f, g, o = np.split(z, 4)  # Keras's order i, f, c, o
-        i, f, g, o = _sigmoid(i), _sigmoid(f), np.tanh(g), _sigmoid(o)
-        c = f * c + i * g
-        h = o * np.tanh(c)
-        for name, value in zip(steps, (i, f, g, o, c, h), strict=True):
-            steps[name].append(value)
-    return GateTrace(tokens, **{name: np.stack(values) for name, values in steps.items()})
+    bias = _numpy(cell.bias) if cell.use_bias else np.zeros(4 * cell.units)
+    return unroll_lstm(tokens, inputs, _numpy(cell.kernel), _numpy(cell.recurrent_kernel), bias)
 
 
 class AgreementLSTM(keras.Model):
@@ -202,7 +176,7 @@ class AgreementLSTM(keras.Model):
         return self.output_layer(final_h)
 
 
-@_silenced
+@native_stderr_silenced()  # TensorFlow's native log lines stay out of the lesson
 def train_agreement_lstm(*, hidden_size: int = 16, embed_size: int = 16,
                          train_size: int = 3000, test_size: int = 1000, epochs: int = 6,
                          lr: float = 1e-2, batch_size: int = 32, seed: int = 0,

@@ -3,7 +3,7 @@
 First an innocent class (a solver and an untouched notebook) is graded, and everything
 outside the grader's scratch is fingerprinted. Then the hostile submissions are added and
 graded by a rerun, followed (in name order) by a second solver and untouched notebook,
-which must still score 12 and 0. The attack code is shown to work, too: graded without
+which must still score full marks and 0. The attack code is shown to work, too: graded without
 the sandbox, the reading attack finds the solutions.
 """
 
