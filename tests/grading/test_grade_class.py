@@ -18,6 +18,7 @@ from tests.grading.conftest import LIMITS
 from tests.grading.corpus import (
     ASSIGNMENT,
     EXPECTED,
+    FULL,
     INTERRUPTED,
     NAME,
     build,
@@ -94,7 +95,7 @@ def test_nbgraders_export_reads_the_merged_gradebook(graded, tmp_path):
         cwd=tmp_path, env=nbgrader_env(), capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     scores = {r["student_id"]: float(r["score"]) for r in csv.DictReader(exported.open())}
-    assert scores["solver"] == 12 and scores["untouched"] == 0
+    assert scores["solver"] == FULL and scores["untouched"] == 0
     assert scores["patched-check"] == 3 and len(scores) == len(EXPECTED)
 
 
