@@ -111,6 +111,42 @@ def test_exercise_one_fails_in_one_sentence_then_passes(page, own_copy):
     assert passed.startswith("✓ RNNCell") and len(passed.splitlines()) == 1, passed
 
 
+def _grade_cell(grade_id: str) -> int:
+    """The index of the cell with nbgrader grade id ``grade_id`` in the English lesson."""
+    notebook = nbformat.read(REPO / "lessons" / "en" / LESSON, as_version=4)
+    return next(i for i, c in enumerate(notebook.cells)
+                if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def test_backpropagation_by_hand_names_a_missing_derivative_then_checks_out(page, own_copy):
+    exercise, check = _grade_cell("rnn_backward"), _grade_cell("test_rnn_backward")
+    numeric, vanishing = check + 2, check + 6  # the gradient check and the Jacobian plot
+    open_notebook(page, page.base, own_copy(LESSON))
+    menu(page, "Run", "Run All Cells")
+    wait_output(page, TRY_IT, "NotImplementedError")  # Run All stops at Exercise 1
+    wait_idle(page)
+    solution = _solution(exercise)
+    derivative = " * (1 - states[:, i] ** 2)"
+    assert derivative in solution
+    set_source(page, exercise, solution.replace(derivative, ""))  # the classic slip
+    run_cell(page, exercise)
+    run_cell(page, check)
+    named = wait_output(page, check, "CheckFailed")
+    assert named.startswith("CheckFailed [tanh's derivative missing]: Your rnn_backward leaves "
+                            "out tanh's derivative") and len(named.splitlines()) == 1, named
+
+    set_source(page, exercise, solution)
+    for index in (exercise, check, numeric, vanishing):
+        run_cell(page, index)
+    assert wait_output(page, check, "✓").startswith("✓ rnn_backward returns the same gradients")
+    errors = wait_output(page, numeric, "relative error").splitlines()
+    assert [line.split()[0] for line in errors] == ["X", "S0", "W", "H", "b"]
+    assert all(float(line.split()[-1]) < 1e-7 for line in errors), errors
+    plot = cell(page, vanishing).locator(".jp-OutputArea img")
+    plot.wait_for()
+    assert plot.evaluate("img => img.complete && img.naturalWidth > 300")
+
+
 def test_the_korean_lesson_speaks_korean_up_to_its_first_exercise(page, own_copy):
     open_notebook(page, page.base, own_copy(f"ko/{LESSON}"))
     menu(page, "Run", "Run All Cells")
