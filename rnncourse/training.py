@@ -80,14 +80,21 @@ def device_line(framework: str, device: str) -> str:
     return _("{framework} is using {device}.").format(framework=framework, device=device)
 
 
+def positive_number(value: object) -> float | None:
+    """``value`` as a float if it is a positive, finite number, else None.
+
+    A string or a bool is refused; NaN fails the comparison, and inf would clip to NaN.
+    """
+    number = float(value) if isinstance(value, Real) and not isinstance(value, bool) else math.nan
+    return number if 0 < number < math.inf else None
+
+
 def check_clip_norm(clip_norm: float | None) -> float | None:
     """Return ``clip_norm`` as a float (or None: no clipping); raise unless positive and finite."""
     if clip_norm is None:
         return None
-    # A string or a bool is refused; NaN fails the comparison, and inf would clip to NaN.
-    value = float(clip_norm) if isinstance(clip_norm, Real) and not isinstance(
-        clip_norm, bool) else math.nan
-    if not 0 < value < math.inf:
+    value = positive_number(clip_norm)
+    if value is None:
         raise ValueError(f"clip_norm must be a positive number or None, not {clip_norm!r}.")
     return value
 

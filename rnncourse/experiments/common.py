@@ -12,7 +12,6 @@ import math
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from numbers import Real
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -23,7 +22,12 @@ from rnncourse.data.encoded import EncodedSplit
 from rnncourse.data.memory import first_token_memory
 from rnncourse.i18n import N_, _
 from rnncourse.plots import use_language_font
-from rnncourse.training import check_clip_norm, clipped_fraction, largest_gradient_norm
+from rnncourse.training import (
+    check_clip_norm,
+    clipped_fraction,
+    largest_gradient_norm,
+    positive_number,
+)
 
 __all__ = [
     "CLIPPING_BATCH_SIZE",
@@ -97,8 +101,7 @@ def check_at_least(name: str, value: int, minimum: int) -> None:
 
 def check_positive(name: str, value: float) -> None:
     """Raise a one-sentence ValueError unless ``value`` is a positive (finite) number."""
-    number = float(value) if isinstance(value, Real) and not isinstance(value, bool) else math.nan
-    if not 0 < number < math.inf:  # NaN fails this too
+    if positive_number(value) is None:
         raise ValueError(f"{name} must be a positive number, not {value!r}.")
 
 
