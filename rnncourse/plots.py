@@ -11,12 +11,13 @@ Python 3.12).
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
@@ -131,7 +132,7 @@ def plot_bars(values: Mapping[str, float], title: str, ylabel: str,
     ax.margins(y=0.12)  # room for the labels above the tallest bar
     if reference is not None:
         ax.axhline(reference, color="gray", linestyle=":", label=_(reference_label))
-        ax.legend()
+        ax.legend(loc="lower right", framealpha=0.9)  # the bars' labels are at the top
     shown = _(title)
     if fields:
         try:
@@ -140,5 +141,56 @@ def plot_bars(values: Mapping[str, float], title: str, ylabel: str,
             raise ValueError(f"plot_bars: the title {title!r} and its fields "
                              f"{sorted(fields)} do not match ({error!r}).") from None
     ax.set(title=shown, ylabel=_(ylabel))
+    fig.tight_layout()
+    return fig
+
+
+def plot_dataset(counts: Mapping[str, int], lengths: Sequence[int], max_len: int | None = None,
+                 title: str = N_("The data set")) -> Figure:
+    """Class balance (texts per class) beside the distribution of text lengths in tokens.
+
+    ``max_len``, when given, is drawn as a line: texts longer than it are cut.
+    """
+    if not counts or not len(lengths):
+        raise ValueError("plot_dataset needs at least one class and one text.")
+    use_language_font()
+    fig, (ax_classes, ax_lengths) = plt.subplots(1, 2, figsize=(11, 3.8))
+    names = list(counts)
+    bars = ax_classes.bar(names, [counts[n] for n in names],
+                          color=[f"C{i}" for i in range(len(names))])
+    ax_classes.bar_label(bars, fmt="%d")
+    ax_classes.margins(y=0.12)
+    ax_classes.tick_params(axis="x", labelrotation=30 if len(names) > 4 else 0)
+    ax_classes.set(title=_("Texts per class"), xlabel=_("class"), ylabel=_("texts"))
+    ax_lengths.hist(lengths, bins=min(50, max(int(max(lengths)), 1)), color="C0")
+    if max_len is not None:
+        ax_lengths.axvline(max_len, color="gray", linestyle=":",
+                           label=_("max_len = {max_len}").format(max_len=max_len))
+        ax_lengths.legend()
+    ax_lengths.set(title=_("Text length"), xlabel=_("tokens"), ylabel=_("texts"))
+    fig.suptitle(_(title))
+    fig.tight_layout()
+    return fig
+
+
+def plot_confusion(matrix: np.ndarray, classes: Sequence[str],
+                   title: str = N_("Confusion matrix")) -> Figure:
+    """A confusion matrix: row = true class, column = predicted class, each row as shares."""
+    matrix = np.asarray(matrix, dtype=float)
+    if matrix.shape != (len(classes), len(classes)):
+        raise ValueError(f"plot_confusion: a {matrix.shape} matrix for {len(classes)} classes.")
+    use_language_font()
+    shares = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+    size = max(4.0, 0.7 * len(classes) + 2)
+    fig, ax = plt.subplots(figsize=(size + 1, size))
+    image = ax.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    for (row, column), share in np.ndenumerate(shares):
+        ax.text(column, row, f"{share:.2f}", ha="center", va="center",
+                color="white" if share > 0.5 else "black", fontsize="small")
+    ticks = range(len(classes))
+    ax.set_xticks(ticks, classes, rotation=45, ha="right")
+    ax.set_yticks(ticks, classes)
+    ax.set(title=_(title), xlabel=_("predicted class"), ylabel=_("true class"))
+    fig.colorbar(image, ax=ax, label=_("share of the true class"))
     fig.tight_layout()
     return fig

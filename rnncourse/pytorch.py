@@ -93,6 +93,70 @@ class Recurrent(nn.Module):
         return outputs, tuple(state[0] for state in final)
 
 
+POOLINGS = ("last", "max", "mean")
+
+
+class RecurrentClassifier(nn.Module):
+    """Lessons 1-3's text classifiers in one class, on the framework's built-in layers.
+
+    Embedding -> ``num_layers`` recurrent layers of ``kind`` (each bidirectional if asked),
+    reading only each text's real steps -> one vector per text (``pooling``: the final state
+    of the top layer's directions, or the max or mean of its outputs over the real steps) ->
+    a linear layer. ``dropout`` applies to the word vectors, between layers and to the
+    pooled vector. ``forward(ids)`` takes (batch, steps) ids padded with 0 at the end.
+    """
+
+    def __init__(self, vocab_size: int, num_classes: int, *, kind: str = "lstm",
+                 embed_size: int = 64, hidden_size: int = 64, bidirectional: bool = False,
+                 num_layers: int = 1, dropout: float = 0.0, pooling: str = "last") -> None:
+        super().__init__()
+        if kind not in RECURRENT_LAYERS:
+            raise ValueError(f"kind must be one of {sorted(RECURRENT_LAYERS)}, got {kind!r}.")
+        if pooling not in POOLINGS:
+            raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}, got {pooling!r}.")
+        self.pooling = pooling
+        self.directions = 2 if bidirectional else 1
+        self.embedding = nn.Embedding(vocab_size, embed_size, padding_idx=0)
+        self.rnn = RECURRENT_LAYERS[kind](
+            embed_size, hidden_size, num_layers=num_layers, batch_first=True,
+            bidirectional=bidirectional, dropout=dropout if num_layers > 1 else 0.0)
+        self.dropout = nn.Dropout(dropout)
+        self.output = nn.Linear(self.directions * hidden_size, num_classes)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        """ids: (batch, steps), padded with 0 at the end -> logits (batch, num_classes)."""
+        lengths = sequence_lengths(ids).detach().to("cpu", torch.int64).clamp(min=1)
+        packed = pack_padded_sequence(self.dropout(self.embedding(ids)), lengths,
+                                      batch_first=True, enforce_sorted=False)
+        packed_outputs, final = self.rnn(packed)
+        if self.pooling == "last":
+            h = final[0] if isinstance(final, tuple) else final  # (layers * directions, B, H)
+            features = torch.cat(list(h[-self.directions:]), dim=-1)
+        elif self.pooling == "max":
+            # Padding filled with -inf never wins the max.
+            outputs, _ = pad_packed_sequence(packed_outputs, batch_first=True,
+                                             padding_value=float("-inf"))
+            features = outputs.max(dim=1).values
+        else:
+            outputs, _ = pad_packed_sequence(packed_outputs, batch_first=True)  # zeros
+            features = outputs.sum(dim=1) / lengths.to(outputs.device, outputs.dtype)[:, None]
+        return self.output(self.dropout(features))
+
+
+@torch.no_grad()
+def predict(model: nn.Module, split: EncodedSplit, batch_size: int = 256,
+            device: torch.device | None = None) -> np.ndarray:
+    """The class ``model`` predicts for every text of ``split``, in the split's order."""
+    device = device or next(model.parameters()).device
+    model.eval()
+    predictions = []
+    for start in range(0, len(split), batch_size):
+        lengths = split.lengths[start:start + batch_size]
+        ids = torch.as_tensor(split.ids[start:start + batch_size, :max(int(lengths.max()), 1)])
+        predictions.append(model(ids.to(device)).argmax(dim=1).cpu().numpy())
+    return np.concatenate(predictions) if predictions else np.zeros(0, dtype=np.int64)
+
+
 def sequence_lengths(ids: torch.Tensor) -> torch.Tensor:
     """How many real (non-zero) token ids each row of a batch padded with 0 holds."""
     return (ids != 0).sum(dim=1)

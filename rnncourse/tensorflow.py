@@ -114,6 +114,70 @@ def sequence_lengths(ids) -> tf.Tensor:
     return tf.reduce_sum(tf.cast(ids != 0, tf.int32), axis=1)
 
 
+POOLINGS = ("last", "max", "mean")
+
+
+class RecurrentClassifier(keras.Model):
+    """Lessons 1-3's text classifiers in one class, on Keras' built-in layers.
+
+    Embedding -> ``num_layers`` recurrent layers of ``kind`` (each bidirectional if asked),
+    masked to each text's real steps -> one vector per text (``pooling``: the final state of
+    the top layer's directions, or the max or mean of its outputs over the real steps) -> a
+    dense layer. ``dropout`` applies to the word vectors, between layers and to the pooled
+    vector. ``call(ids)`` takes (batch, steps) ids padded with 0 at the end.
+    """
+
+    def __init__(self, vocab_size: int, num_classes: int, *, kind: str = "lstm",
+                 embed_size: int = 64, hidden_size: int = 64, bidirectional: bool = False,
+                 num_layers: int = 1, dropout: float = 0.0, pooling: str = "last",
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
+        if kind not in RECURRENT_LAYERS:
+            raise ValueError(f"kind must be one of {sorted(RECURRENT_LAYERS)}, got {kind!r}.")
+        if pooling not in POOLINGS:
+            raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}, got {pooling!r}.")
+        self.kind, self.pooling = kind, pooling
+        dtype = self.dtype_policy  # the sublayers compute in the model's dtype (float64 in tests)
+        self.embedding = keras.layers.Embedding(vocab_size, embed_size, dtype=dtype)
+        self.recurrent = []
+        for layer in range(num_layers):
+            rnn = RECURRENT_LAYERS[kind](hidden_size, return_sequences=True,
+                                         return_state=layer == num_layers - 1, dtype=dtype)
+            self.recurrent.append(keras.layers.Bidirectional(rnn, dtype=dtype)
+                                  if bidirectional else rnn)
+        self.dropout = keras.layers.Dropout(dropout, dtype=dtype)
+        self.output_layer = keras.layers.Dense(num_classes, dtype=dtype)
+
+    def call(self, ids, training=None):
+        """ids: (batch, steps), padded with 0 at the end -> logits (batch, num_classes)."""
+        mask = ids != 0
+        x = self.dropout(self.embedding(ids), training=training)
+        for layer in self.recurrent[:-1]:
+            x = self.dropout(layer(x, mask=mask, training=training), training=training)
+        outputs, *states = self.recurrent[-1](x, mask=mask, training=training)
+        real = tf.cast(mask, outputs.dtype)[:, :, None]
+        if self.pooling == "last":  # h of each direction; an LSTM's c comes after its h
+            features = tf.concat(states[::2] if self.kind == "lstm" else states, axis=-1)
+        elif self.pooling == "max":
+            # The padding gets the lowest number there is, so it never wins the max.
+            features = tf.reduce_max(real * outputs + (1.0 - real) * outputs.dtype.min, axis=1)
+        else:
+            counts = tf.maximum(tf.reduce_sum(real, axis=1), 1.0)
+            features = tf.reduce_sum(real * outputs, axis=1) / counts
+        return self.output_layer(self.dropout(features, training=training))
+
+
+def predict(model: keras.layers.Layer, split: EncodedSplit, batch_size: int = 256) -> np.ndarray:
+    """The class ``model`` predicts for every text of ``split``, in the split's order."""
+    predictions = []
+    for start in range(0, len(split), batch_size):
+        lengths = split.lengths[start:start + batch_size]
+        ids = split.ids[start:start + batch_size, :max(int(lengths.max()), 1)]
+        logits = model(tf.constant(ids, dtype=tf.int64), training=False)
+        predictions.append(np.argmax(np.asarray(logits), axis=1))
+    return np.concatenate(predictions) if predictions else np.zeros(0, dtype=np.int64)
+
+
 def make_dataset(split: EncodedSplit, batch_size: int = 64, *, shuffle: bool = False,
                  seed: int = 0) -> tf.data.Dataset:
     """A ``tf.data.Dataset`` of ``(ids, labels)`` batches of similar length.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from numbers import Real
 
@@ -165,6 +165,14 @@ class History:
             lines.append(f"{r.epoch:5d}  {r.train_loss:10.4f}  {r.train_accuracy:9.3f}  "
                          f"{r.test_loss:9.4f}  {r.test_accuracy:8.3f}  {r.seconds:7.1f}")
         return "\n".join(lines)
+
+
+def best_model(histories: Mapping[str, History]) -> str:
+    """The name of the run with the highest final test accuracy."""
+    finished = {name: h.test_accuracy for name, h in histories.items() if h.epochs}
+    if not finished:
+        raise ValueError("best_model needs at least one History with an epoch; train first.")
+    return max(finished, key=finished.__getitem__)
 
 
 def comparison_table(histories: dict[str, History], parameters: dict[str, int]) -> str:

@@ -1,6 +1,6 @@
-"""Framework-neutral data for the course: AG News, a synthetic negation task, a
-long-range memory task, a number-agreement task, tokenization, vocabularies, padding and batch plans
-(numpy only, no torch or tensorflow imports)."""
+"""Framework-neutral data for the course: AG News, a student's own CSV, a synthetic negation
+task, a long-range memory task, a number-agreement task, tokenization, vocabularies, padding and
+batch plans (numpy only, no torch or tensorflow imports)."""
 
 from rnncourse.data.ag_news import (
     AG_NEWS_CLASSES,
@@ -15,6 +15,7 @@ from rnncourse.data.ag_news import (
 )
 from rnncourse.data.agreement import AGREEMENT_CLASSES, number_agreement
 from rnncourse.data.batches import batch_index_plan
+from rnncourse.data.csv_text import load_text_csv, stratified_split
 from rnncourse.data.encoded import EncodedSplit, encode_splits
 from rnncourse.data.memory import (
     MEMORY_PAD_ID,
@@ -53,9 +54,11 @@ __all__ = [
     "first_token_memory",
     "find_data_dir",
     "load_ag_news",
+    "load_text_csv",
     "negation_reviews",
     "number_agreement",
     "pad_batch",
     "repair_text",
+    "stratified_split",
     "tokenize",
 ]

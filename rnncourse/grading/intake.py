@@ -19,7 +19,7 @@ import hashlib
 import re
 import zipfile
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -28,6 +28,10 @@ from rnncourse.release import LESSON_FIGURES
 
 #: A notebook larger than this is not read (a lesson notebook with outputs is under 2 MB).
 MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
+#: Data files a notebook may read where it was handed in (Lesson 4: the student's own data),
+#: and how much of them one submission may bring.
+DATA_SUFFIXES = (".csv", ".tsv")
+MAX_DATA_BYTES = 50 * 1024 * 1024
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]*$")
 _IGNORED_PARTS = {".ipynb_checkpoints", "__MACOSX", "__pycache__", ".DS_Store"}
 
@@ -44,13 +48,20 @@ class Submission:
     notebook_name: str | None = None
     #: Other files handed in (names only: they are never copied next to the notebook).
     extra_files: list[str] = field(default_factory=list)
+    #: CSV and TSV files beside the notebook or below its folder, by path relative to it:
+    #: shown read-only next to the notebook while it runs, so it can read its own data.
+    data_files: dict[str, bytes] = field(default_factory=dict)
     #: One sentence each: what about the hand-in itself needs the instructor's eye.
     notes: list[str] = field(default_factory=list)
 
     @property
     def digest(self) -> str:
-        """A fingerprint of the graded notebook, so a rerun knows what it already graded."""
-        return hashlib.sha256(self.notebook or b"no notebook").hexdigest()
+        """A fingerprint of the graded notebook and its data, so a rerun knows what it
+        already graded."""
+        digest = hashlib.sha256(self.notebook or b"no notebook")
+        for name, content in sorted(self.data_files.items()):
+            digest.update(f"\0{name}\0{len(content)}\0".encode() + content)
+        return digest.hexdigest()
 
 
 def student_id(raw: str) -> str:
@@ -111,9 +122,10 @@ def _submission(student: str, assignment: str, origin: str, files: dict[str, byt
                                     "and was not read.")
         else:
             submission.notebook, submission.notebook_name = content, chosen
+    used = _take_data_files(submission, files, PurePosixPath(chosen).parent) if chosen else set()
     # The lesson's own diagrams (figures/*.svg) come back with a whole folder: not worth a note.
     submission.extra_files = sorted(n for n in files if n != chosen and not (
-        PurePosixPath(n).parent.name == LESSON_FIGURES and n.endswith(".svg")))
+        PurePosixPath(n).parent.name == LESSON_FIGURES and n.endswith(".svg")) and n not in used)
     if submission.extra_files:
         shown = ", ".join(submission.extra_files[:5])
         hidden = len(submission.extra_files) - 5
@@ -122,16 +134,38 @@ def _submission(student: str, assignment: str, origin: str, files: dict[str, byt
     return submission
 
 
+def is_data_file(name: str) -> bool:
+    """A file a notebook may read where it was handed in (CSV or TSV)."""
+    return name.lower().endswith(DATA_SUFFIXES)
+
+
+def _take_data_files(submission: Submission, files: dict[str, bytes | None],
+                     home: PurePosixPath) -> set[str]:
+    """Keep the data files in the notebook's folder or below it, up to MAX_DATA_BYTES in
+    all (smallest first); returns the names kept."""
+    inside = sorted(((name, content) for name, content in files.items()
+                     if is_data_file(name) and PurePosixPath(name).is_relative_to(home)),
+                    key=lambda item: (item[1] is None, len(item[1] or b""), item[0]))
+    used, total = set(), 0
+    for name, content in inside:
+        if content is None or total + len(content) > MAX_DATA_BYTES:
+            submission.notes.append(
+                f"{name} was not shown to the notebook: a submission's data files may hold "
+                f"{MAX_DATA_BYTES // 2**20} MB in all.")
+            continue
+        total += len(content)
+        submission.data_files[str(PurePosixPath(name).relative_to(home))] = content
+        used.add(name)
+    return used
+
+
 def _read_folder(folder: Path) -> dict[str, bytes | None]:
     files: dict[str, bytes | None] = {}
     for path in sorted(folder.rglob("*")):
         relative = PurePosixPath(path.relative_to(folder).as_posix())
         if path.is_symlink() or not path.is_file() or _ignored(relative):
             continue
-        is_notebook = path.suffix.lower() == ".ipynb"
-        too_big = path.stat().st_size > MAX_NOTEBOOK_BYTES
-        files[str(relative)] = path.read_bytes() if is_notebook and not too_big else (
-            None if is_notebook else b"")
+        files[str(relative)] = _content(path.name, path.stat().st_size, path.read_bytes)
     return files
 
 
@@ -143,13 +177,22 @@ def _zip_members(archive: zipfile.ZipFile) -> Iterable[tuple[PurePosixPath, zipf
         yield path, info
 
 
+def _content(name: str, size: int, read: Callable[[], bytes]) -> bytes | None:
+    """What intake keeps of a file: a notebook's or a data file's bytes (None: too large);
+    of any other file, nothing (b""): it is listed by name only."""
+    limit = (MAX_NOTEBOOK_BYTES if name.lower().endswith(".ipynb")
+             else MAX_DATA_BYTES if is_data_file(name) else None)
+    if limit is None:
+        return b""
+    return None if size > limit else read()
+
+
 def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
-    if not info.filename.lower().endswith(".ipynb"):
-        return b""  # only notebooks are ever read; other files are listed by name
-    if info.file_size > MAX_NOTEBOOK_BYTES:
-        return None
-    with archive.open(info) as handle:
-        return handle.read(MAX_NOTEBOOK_BYTES + 1)
+    def read() -> bytes:
+        with archive.open(info) as handle:
+            return handle.read(info.file_size + 1)
+
+    return _content(info.filename, info.file_size, read)
 
 
 def _open_zip(path: Path) -> zipfile.ZipFile:

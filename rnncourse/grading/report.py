@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from nbgrader.api import Gradebook
+from nbgrader.api import Gradebook, SubmittedNotebook
 from sqlalchemy.exc import SAWarning
 
 from rnncourse.checks.mistakes import CATALOGUE, title
@@ -24,12 +24,14 @@ def write_csv(path: Path, results: Iterable[Result], grade_ids: list[str]) -> No
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["student", "assignment", *grade_ids, "total", "max", "status",
-                     "needs_look", "sandboxed", "mistakes", "reasons"])
+                     "needs_look", "manual_grading", "sandboxed", "mistakes", "reasons"])
     for result in sorted(results, key=lambda r: r.student):
+        # An answer awaiting a person has no score yet: an empty cell, not a 0.
         writer.writerow([result.student, result.assignment,
-                         *(f"{result.scores.get(g, 0.0):g}" for g in grade_ids),
+                         *("" if g in result.manual else f"{result.scores.get(g, 0.0):g}"
+                           for g in grade_ids),
                          f"{result.total:g}", f"{result.max_total:g}", result.status,
-                         "yes" if needs_look(result) else "",
+                         "yes" if needs_look(result) else "", " ".join(result.manual),
                          "yes" if result.sandboxed else "no",
                          "; ".join(f"{g}: {m}" for g, m in sorted(result.mistakes.items())),
                          " | ".join(result.problems + result.flags + result.notes)])
@@ -50,12 +52,21 @@ def record_in_gradebook(url: str, result: Result) -> None:
         gradebook.update_or_create_submission(result.assignment, result.student)
         notebook = gradebook.find_submission_notebook(result.assignment, result.assignment,
                                                       result.student)
-        for grade in notebook.grades:
-            if grade.name in result.scores:
-                grade.auto_score = result.scores[grade.name]
-                grade.needs_manual_grade = False
-        notebook.flagged = needs_look(result)
+        apply_result(notebook, result)
         gradebook.db.commit()
+
+
+def apply_result(notebook: SubmittedNotebook, result: Result) -> None:
+    """Set a gradebook notebook's scores from ``result`` (replacing earlier ones), leave its
+    written answers to a person, and flag it when it needs a look."""
+    for grade in notebook.grades:
+        if grade.name in result.manual:  # formgrader lists it for a person to grade
+            grade.auto_score = None
+            grade.needs_manual_grade = True
+        elif grade.name in result.scores:
+            grade.auto_score = result.scores[grade.name]
+            grade.needs_manual_grade = False
+    notebook.flagged = needs_look(result)
 
 
 def mistake_counts(results: list[Result]) -> list[str]:
@@ -67,6 +78,20 @@ def mistake_counts(results: list[Result]) -> list[str]:
     lines = ["Mistakes the checks named (students, test, mistake):"]
     for (grade_id, mistake), count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
         lines.append(f"  {count:>3}  {grade_id}  {title(mistake, SOURCE_LANGUAGE)} [{mistake}]")
+    return lines
+
+
+def manual_grading(results: list[Result]) -> list[str]:
+    """The summary's lines on the written answers that await a person, per answer cell."""
+    waiting = Counter(grade_id for result in results for grade_id in result.manual)
+    if not waiting:
+        return []
+    students = sum(bool(result.manual) for result in results)
+    points = {g: p for result in results for g, p in result.max_scores.items()}
+    lines = [f"Needs manual grading: {students} submission(s), in nbgrader's formgrader or "
+             "gradebook; their totals count these answers as 0 until then:"]
+    for grade_id, count in waiting.items():
+        lines.append(f"  {count:>3}  {grade_id} ({points.get(grade_id, 0):g} points)")
     return lines
 
 
@@ -96,6 +121,7 @@ def summary(results: list[Result], grade_ids: list[str], *, seconds: float, wher
         lines.append(f"  {grade_id:<{width}}  {statistics.mean(scores):.2f} / "
                      f"{results[0].max_scores.get(grade_id, 0):g}")
     lines += mistake_counts(results)
+    lines += manual_grading(results)
     look = [r for r in results if needs_look(r)]
     lines.append(f"Needs a manual look: {len(look) or 'nobody'}")
     for result in sorted(look, key=lambda r: r.student):

@@ -36,7 +36,7 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from rnncourse.errors import CourseError
 
@@ -89,6 +89,9 @@ class Policy:
     #: Size of each private tmpfs (``/submission``, ``/tmp``, home) and the largest file.
     scratch_bytes: int = 512 * 2**20
     env: dict[str, str] = field(default_factory=dict)
+    #: The submission's data files: host path -> path relative to the notebook, shown
+    #: read-only there (Lesson 4 reads the student's own CSV).
+    files: dict[str, str] = field(default_factory=dict)
 
     @property
     def run_dir(self) -> Path:
@@ -176,6 +179,11 @@ def bwrap_command(policy: Policy, command: list[str], host_env: dict[str, str]) 
              "--size", size, "--tmpfs", WORK_DIR]
     if policy.notebook:
         argv += ["--ro-bind", policy.notebook, f"{WORK_DIR}/{Path(policy.notebook).name}"]
+    for host, relative in sorted(policy.files.items()):
+        inside = PurePosixPath(WORK_DIR, relative)
+        if ".." in PurePosixPath(relative).parts or PurePosixPath(relative).is_absolute():
+            raise ValueError(f"A data file must stay beside the notebook, not {relative!r}.")
+        argv += ["--ro-bind", host, str(inside)]
     if policy.data_dir:
         argv += ["--ro-bind", policy.data_dir, DATA_DIR]
     run = str(policy.run_dir)

@@ -87,6 +87,8 @@ class Result:
     worker: str = ""
     #: grade id -> the classic mistake its failed test named (rnncourse.checks.mistakes).
     mistakes: dict[str, str] = field(default_factory=dict)
+    #: The written answers a person must grade (their score counts 0 until then).
+    manual: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> float:
@@ -164,8 +166,8 @@ class Worker:
                            running=self.running, watch=watch,
                            watch_bytes=self.limits.scratch_bytes)
 
-    def _sandboxed_kernel(self, notebook: nbformat.NotebookNode, name: str
-                          ) -> tuple[list[str], dict[str, str]]:
+    def _sandboxed_kernel(self, notebook: nbformat.NotebookNode, name: str,
+                          data_files: dict[str, bytes]) -> tuple[list[str], dict[str, str]]:
         """nbgrader's arguments and environment for a kernel in a fresh sandbox job."""
         shutil.rmtree(self.job, ignore_errors=True)
         (self.job / "run").mkdir(parents=True)
@@ -173,13 +175,19 @@ class Worker:
         visible = self.job / "notebook" / name
         visible.parent.mkdir()
         nbformat.write(notebook, visible)
+        files = {}
+        for index, (relative, content) in enumerate(sorted(data_files.items())):
+            host = self.job / "data" / str(index)  # the student's name never reaches a path
+            host.parent.mkdir(exist_ok=True)
+            host.write_bytes(content)
+            files[str(host)] = relative
         data = find_data_dir()
         if data is None and default_cache_dir().is_dir():
             data = default_cache_dir()
         policy = Policy(job=str(self.job), notebook=str(visible), read_only=python_folders(),
                         data_dir=str(data.resolve()) if data else None,
                         memory_bytes=self.limits.memory_bytes,
-                        scratch_bytes=self.limits.scratch_bytes)
+                        scratch_bytes=self.limits.scratch_bytes, files=files)
         policy.save(self.job / "policy.json")
         write_kernel_spec(self.job / "jupyter", self.job / "policy.json")
         args = [f"--Execute.kernel_name={KERNEL_NAME}", "--KernelManager.transport=ipc",
@@ -233,9 +241,13 @@ class Worker:
         target = self.folder / "submitted" / submission.student / self.assignment / name
         target.parent.mkdir(parents=True)
         nbformat.write(notebook, target)
+        if not self.limits.sandbox:  # nbgrader runs the notebook beside its data
+            for relative, content in submission.data_files.items():
+                (target.parent / relative).parent.mkdir(parents=True, exist_ok=True)
+                (target.parent / relative).write_bytes(content)
 
         if self.limits.sandbox:
-            kernel_args, kernel_env = self._sandboxed_kernel(own, name)
+            kernel_args, kernel_env = self._sandboxed_kernel(own, name, submission.data_files)
         else:  # still a folder of this job's own for the connection file
             shutil.rmtree(self.job, ignore_errors=True)
             kernel_args, kernel_env = [], {"JUPYTER_RUNTIME_DIR": str(self.job / "runtime")}
@@ -256,16 +268,18 @@ class Worker:
         problems = _cell_timeouts(graded, self.limits.cell_seconds)
         flags += probe_findings(graded, nonce, ran_to_end=not _kernel_stopped(graded))
         notes += cap_outputs(graded)
-        scores = self._scores(submission.student)
+        scores, manual = self._scores(submission.student)
         result = Result(student=submission.student, assignment=self.assignment,
                         digest=submission.digest, status="graded", scores=scores,
                         max_scores=dict(self.max_scores), problems=problems, flags=flags,
                         notes=notes, seconds=0.0, sandboxed=self.limits.sandbox,
-                        mistakes=named_mistakes(graded))
+                        mistakes=named_mistakes(graded), manual=manual)
         if not self.limits.sandbox:
             result.notes.append(UNSANDBOXED)
         graded_bytes = nbformat.writes(graded).encode("utf-8")
-        # nbgrader writes the student's page from the notebook in its autograded folder.
+        # nbgrader writes the student's page from the notebook in its autograded folder, which
+        # it made read-only (444): replace the file, as an instructor who is not root can.
+        graded_path.unlink()
         nbformat.write(feedback_notebook(graded, self.released), graded_path)
         feedback = self._nbgrader("generate_feedback", self.assignment, "--student",
                                   submission.student, "--force",
@@ -284,13 +298,17 @@ class Worker:
         result.seconds = time.monotonic() - started
         return self._finish(result, page, graded_bytes)
 
-    def _scores(self, student: str) -> dict[str, float]:
+    def _scores(self, student: str) -> tuple[dict[str, float], list[str]]:
+        """Every graded cell's score, and the answers nbgrader left to a person (an
+        unanswered one it scores 0 itself)."""
         url = f"sqlite:///{self.folder / 'gradebook.db'}"
         with Gradebook(url) as gradebook:
             notebook = gradebook.find_submission_notebook(self.assignment, self.assignment,
                                                           student)
             found = {g.name: float(g.score or 0.0) for g in notebook.grades}
-        return {grade_id: found.get(grade_id, 0.0) for grade_id in self.max_scores}
+            manual = {g.name for g in notebook.grades if g.needs_manual_grade}
+        return ({grade_id: found.get(grade_id, 0.0) for grade_id in self.max_scores},
+                [grade_id for grade_id in self.max_scores if grade_id in manual])
 
     @staticmethod
     def _finish(result: Result, page: bytes | None = None,

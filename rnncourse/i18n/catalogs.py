@@ -97,11 +97,19 @@ def start_of(text: str, limit: int = 60) -> str:
     return line if len(line) <= limit else line[:limit - 1].rstrip() + "…"
 
 
+def is_answer_cell(cell: nbformat.NotebookNode) -> bool:
+    """A markdown cell a student writes in (nbgrader's manually graded answer)."""
+    return cell.cell_type == "markdown" and bool(
+        cell.get("metadata", {}).get("nbgrader", {}).get("solution"))
+
+
 def translatable_cells(notebook: nbformat.NotebookNode) -> Iterator[nbformat.NotebookNode]:
-    """The cells whose source is translated: markdown cells that hold any text."""
+    """The cells whose source is translated: markdown cells that hold any text, except the
+    answer cells (nbgrader tells an unanswered cell by its checksum, which the English
+    edition fixes; their instructions go in the cell above)."""
     # An empty msgid is gettext's header entry, so an empty cell has nothing to translate.
     return (cell for cell in notebook.cells
-            if cell.cell_type == "markdown" and cell.source.strip())
+            if cell.cell_type == "markdown" and cell.source.strip() and not is_answer_cell(cell))
 
 
 def _read_notebook(path: Path) -> nbformat.NotebookNode:
@@ -371,6 +379,8 @@ def write_atomic(path: Path, text: str) -> bool:
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
+        # mkstemp makes the file private (0600); other accounts (a class's kernels) read it.
+        os.chmod(temporary, 0o644)
         os.replace(temporary, path)  # readers see the old file or the new one, never half
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -23,6 +23,7 @@ from rnncourse.i18n.catalogs import (
     catalog_names,
     catalog_path,
     catalog_problems,
+    is_answer_cell,
     lesson_name,
     read_catalog,
     relative,
@@ -63,7 +64,7 @@ def translate_notebook(notebook: nbformat.NotebookNode, texts: Mapping[str, str]
     cell = translated.cells[chosen]
     cell.source = LANGUAGE_CALL.sub(f'set_language("{language}")', cell.source)
     for cell in translated.cells:
-        if cell.cell_type == "markdown":
+        if cell.cell_type == "markdown" and not is_answer_cell(cell):
             cell.source = texts.get(cell.source, cell.source)
     return translated
 

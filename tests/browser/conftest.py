@@ -59,8 +59,8 @@ def browser():
 @pytest.fixture(scope="session")
 def student_lab(tmp_path_factory) -> Iterator[Lab]:
     """`rnncourse lab` on lessons/ holding Lesson 1 (PyTorch) in English, solved and not, and
-    in Korean. JupyterLab's user settings live in a scratch folder: every cell stays in the
-    page (no windowing), so the test can read any of them."""
+    in Korean, and Lesson 4 (PyTorch) in Korean. JupyterLab's user settings live in a scratch
+    folder: every cell stays in the page (no windowing), so the test can read any of them."""
     where = tmp_path_factory.mktemp("student")
     lesson_folder(where, ["01-rnn-pytorch"])
     korean = where / "lessons" / "ko" / "01-rnn-pytorch"
@@ -68,6 +68,10 @@ def student_lab(tmp_path_factory) -> Iterator[Lab]:
     shutil.copy(REPO / "lessons" / "ko" / "01-rnn-pytorch" / "01-rnn-pytorch.ipynb", korean)
     shutil.copytree(REPO / "lessons" / "ko" / "01-rnn-pytorch" / LESSON_FIGURES,
                     korean / LESSON_FIGURES)
+    own_data = where / "lessons" / "ko" / "04-own-data-pytorch"  # Lesson 4, Korean
+    own_data.mkdir(parents=True)
+    shutil.copy(REPO / "lessons" / "ko" / "04-own-data-pytorch" / "04-own-data-pytorch.ipynb",
+                own_data)
     settings = where / "settings" / "@jupyterlab" / "notebook-extension"
     settings.mkdir(parents=True)
     (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')

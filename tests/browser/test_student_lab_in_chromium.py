@@ -15,6 +15,7 @@ from tests.browser.jupyterlab import (
     cut_off_texts,
     menu,
     open_notebook,
+    output_text,
     run_cell,
     set_source,
     wait_idle,
@@ -209,3 +210,53 @@ def test_validate_lists_each_unfinished_exercise_in_one_sentence(page):
         assert source.startswith("check_") and len(error) == 1, failure
     assert shown.count("is not written yet") == 5, shown
     assert "rnncourse/" not in shown and "Traceback" not in shown, shown
+
+
+OWN_DATA = "04-own-data-pytorch/04-own-data-pytorch.ipynb"
+
+
+def test_own_data_a_wrong_column_is_one_sentence_then_the_data_loads_and_shows(
+        page, own_copy, student_lab, request):
+    notebook = nbformat.read(REPO / "lessons" / "ko" / OWN_DATA, as_version=4)
+    solution = nbformat.read(REPO / "solutions" / OWN_DATA, as_version=4)
+    ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in notebook.cells]
+    load, check = ids.index("load_data"), ids.index("test_data_loads")
+    data = next(i for i, c in enumerate(notebook.cells) if c.source.startswith("DATA_FILE"))
+    look, table = check + 2, check + 3  # the data set's plot, then its examples
+    answer = ids.index("findings_data")
+    path = own_copy(f"ko/{OWN_DATA}")
+    rows = [f"{'a lovely warm film' if i % 2 else 'a dull cold film'} number {i},"
+            f"{'good' if i % 2 else 'bad'}" for i in range(60)]
+    (student_lab.notebooks / request.node.name / "reviews.csv").write_text(
+        "review,rating\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    open_notebook(page, page.base, path)
+    menu(page, "Run", "Run All Cells")
+    wait_output(page, load, "NotImplementedError")  # Run All stops at Exercise 1
+    wait_idle(page)
+
+    # The student's file, but the worked example's column names still in place.
+    set_source(page, data, notebook.cells[data].source.replace(
+        "DATA_FILE = None", 'DATA_FILE = "reviews.csv"'))
+    set_source(page, load, solution.cells[load].source)
+    run_cell(page, data)
+    run_cell(page, load)
+    failed = wait_output(page, load, "DataError")
+    assert len(failed.splitlines()) == 1 and "Traceback" not in failed, failed
+    assert 'reviews.csv has no column "definition"; its columns are "review", "rating"' in failed
+
+    set_source(page, data, 'DATA_FILE = "reviews.csv"\nTEXT_COLUMN = "review"\n'
+                           'LABEL_COLUMN = "rating"')
+    for index in (data, load, check):
+        run_cell(page, index)
+    passed = wait_output(page, check, "✓")
+    assert passed == ("✓ 클래스 2개에 학습 텍스트 48개와 테스트 텍스트 12개가 있고, 양쪽에 모두 "
+                      "있는 텍스트는 없습니다."), passed
+    run_cell(page, look)
+    run_cell(page, table)
+    cell(page, look).locator(".jp-OutputArea img").wait_for()
+    assert "a lovely warm film" in output_text(page, table)
+
+    # The findings: the rubric in Korean above, nbgrader's stub in the answer cell.
+    cell(page, answer).scroll_into_view_if_needed()
+    assert "채점 기준" in cell(page, answer - 1).inner_text()
+    assert cell(page, answer).inner_text().strip() == "YOUR ANSWER HERE"

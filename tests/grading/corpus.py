@@ -34,6 +34,9 @@ WRONG_KEY = ("\n\ndef load_torch_rnn(cell, torch_rnn):\n    with torch.no_grad()
              "        cell.W.copy_(torch_rnn.state_dict()['weight_ih'].T)\n")
 # Busy until interrupted: a notebook still being graded whenever a test interrupts the run.
 SLEEPER = "\n\nimport time\n\ntime.sleep(3600)\n"
+OWN_DATA = b"text,label\na fine day,1\na grey day,0\n"
+OWN_DATA_READER = ("\n\nwith open('data/own.csv', encoding='utf-8') as own:\n"
+                   "    print('own data:', own.read().count('day'), 'days')\n")
 HOG = "\n\nhoard = [bytearray(2**28) for _ in range(64)]  # 16 GB, a page at a time\n"
 
 
@@ -66,6 +69,7 @@ EXPECTED: dict[str, Expected] = {
     "empty-file": Expected(0.0, "failed", ("could not be read",)),
     "corrupt-json": Expected(0.0, "failed", ("could not be read",)),
     "extra-files": Expected(FULL, reports=("extra files",)),
+    "own-data": Expected(FULL),
     "patched-check": Expected(3.0, reports=("rebinds check_rnn_cell",
                                             "check_rnn_cell no longer refers"), flagged=True),
     "patched-builtin": Expected(0.0, reports=("builtins.round was replaced",), flagged=True),
@@ -143,6 +147,10 @@ def build(submitted: Path, cases: list[str] | None = None) -> list[str]:
             # Files that would shadow the course's modules if they were copied next to it.
             _write(folder / "rnncourse", "__init__.py", b"raise SystemExit('shadowed')\n")
             _write(folder, "torch.py", b"raise SystemExit('shadowed')\n")
+        elif case == "own-data":  # Lesson 4 reads the student's CSV beside the notebook
+            cell_with_id(good, "rnn_cell").source += OWN_DATA_READER
+            _write(folder, NAME, good)
+            _write(folder / "data", "own.csv", OWN_DATA)
         elif case == "patched-check":
             cell_with_id(blank, "rnn_cell").source += (
                 "\n\ncheck_rnn_cell = lambda *args, **kwargs: print('passed')\n")

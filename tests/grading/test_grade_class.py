@@ -44,6 +44,14 @@ def test_each_submission_gets_its_score_and_its_reason(graded, case):
         assert html.escape(result.problems[0]) in feedback.read_text()
 
 
+def test_the_notebook_reads_its_own_data_in_the_sandbox(graded):
+    out, run, _ = graded
+    result = next(r for r in run.results if r.student == "own-data")
+    assert result.sandboxed and not result.notes
+    graded_notebook = (out / "autograded" / "own-data" / ASSIGNMENT / NAME).read_text()
+    assert "own data: 2 days" in graded_notebook
+
+
 def _page_text(path):
     return html.unescape(re.sub(r"<[^>]+>", "", path.read_text()))
 

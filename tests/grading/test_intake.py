@@ -115,3 +115,38 @@ def test_the_same_student_twice_is_refused(tmp_path):
     _zip(tmp_path / "ann.zip", {NB: b"x"})
     with pytest.raises(CourseError, match="Student ann appears twice"):
         collect(tmp_path, A)
+
+
+def test_data_files_beside_or_below_the_notebook_come_with_it(tmp_path):
+    folder = tmp_path / "ann" / A
+    (folder / "data").mkdir(parents=True)
+    (folder / NB).write_text("nb")
+    (folder / "reviews.csv").write_bytes(b"text,label\nfine,1\n")
+    (folder / "data" / "more.TSV").write_bytes(b"text\tlabel\n")
+    (folder / "torch.py").write_text("raise SystemExit")
+    [submission] = collect(tmp_path, A)
+    assert submission.data_files == {"reviews.csv": b"text,label\nfine,1\n",
+                                     "data/more.TSV": b"text\tlabel\n"}
+    assert submission.extra_files == ["torch.py"]
+
+
+def test_a_changed_data_file_changes_the_fingerprint(tmp_path):
+    folder = tmp_path / "ann" / A
+    folder.mkdir(parents=True)
+    (folder / NB).write_text("nb")
+    alone = collect(tmp_path, A)[0].digest
+    (folder / "own.csv").write_bytes(b"a,b\n")
+    with_data = collect(tmp_path, A)[0].digest
+    (folder / "own.csv").write_bytes(b"a,c\n")
+    assert len({alone, with_data, collect(tmp_path, A)[0].digest}) == 3
+
+
+def test_data_files_past_the_limit_are_named_and_left_out(tmp_path, monkeypatch):
+    monkeypatch.setattr("rnncourse.grading.intake.MAX_DATA_BYTES", 10)
+    members = {f"ann/{NB}": b"nb", "ann/small.csv": b"a,b\n", "ann/big.csv": b"x" * 9,
+               "ann/huge.csv": b"y" * 11, "ann/elsewhere/../x.csv": b"z"}
+    _zip(tmp_path / "class.zip", members)
+    [submission] = collect(tmp_path / "class.zip", A)
+    assert submission.data_files == {"small.csv": b"a,b\n"}
+    told = " ".join(submission.notes)
+    assert "big.csv was not shown to the notebook" in told and "huge.csv was not" in told

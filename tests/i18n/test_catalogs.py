@@ -18,6 +18,7 @@ from rnncourse.i18n.catalogs import (
     catalog_text,
     cell_references,
     extract_template,
+    is_answer_cell,
     lessons,
     read_catalog,
     template_path,
@@ -25,7 +26,8 @@ from rnncourse.i18n.catalogs import (
     update_catalogs,
     write_atomic,
 )
-from rnncourse.release import SOURCE_DIR
+from rnncourse.i18n.editions import edition_dir
+from rnncourse.release import RELEASE_DIR, SOURCE_DIR
 from tests.i18n.conftest import INTRO, PYTORCH_ONLY, SHARED, TENSORFLOW_ONLY
 
 LESSON = "99-demo"
@@ -80,9 +82,25 @@ def test_every_real_markdown_cell_is_in_its_template_exactly_as_nbformat_reads_i
         for assignment in assignments:
             path = repo / SOURCE_DIR / assignment / f"{assignment}.ipynb"
             for cell in nbformat.read(path, as_version=4).cells:
-                if cell.cell_type == "markdown":
+                if cell.cell_type == "markdown" and not is_answer_cell(cell):
                     assert cell.source in msgids, (assignment, cell.id)
+                elif cell.cell_type == "markdown":  # the instructor's answer stays out
+                    assert not any(cell.source[:60] in msgid for msgid in msgids)
         assert len(msgids) == len(template)
+
+
+def test_answer_cells_are_the_same_in_every_edition(repo):
+    # nbgrader tells an unanswered cell by the English edition's checksum: a translated
+    # stub would count as an answer.
+    for english in (repo / RELEASE_DIR).glob("*/*.ipynb"):
+        korean = repo / edition_dir("ko") / english.parent.name / english.name
+        answers = [[cell.source for cell in nbformat.read(path, as_version=4).cells
+                    if is_answer_cell(cell)] for path in (english, korean)]
+        assert answers[0] == answers[1]
+        assert all(source == "YOUR ANSWER HERE" for source in answers[1])
+    assert any(is_answer_cell(cell) for cell in nbformat.read(
+        repo / RELEASE_DIR / "04-own-data-pytorch" / "04-own-data-pytorch.ipynb",
+        as_version=4).cells)
 
 
 def test_the_committed_templates_are_current(repo):

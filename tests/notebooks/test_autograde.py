@@ -99,12 +99,14 @@ def test_nbgrader_commands_give_full_marks_and_zero(native_course):
 #: the editions alternate: each covers both frameworks and more than one lesson, and the two
 #: editions' code cells are identical (tests/i18n/test_editions.py).
 SOLVED_IN = {"01-rnn-pytorch": "en", "01-rnn-tensorflow": "ko", "02-lstm-pytorch": "ko",
-             "02-lstm-tensorflow": "en", "03-deep-pytorch": "en", "03-deep-tensorflow": "ko"}
+             "02-lstm-tensorflow": "en", "03-deep-pytorch": "en", "03-deep-tensorflow": "ko",
+             "04-own-data-pytorch": "ko", "04-own-data-tensorflow": "en"}
 SOLVERS = {"en": "solver", "ko": "solver-ko"}
 #: The lessons also handed in untouched: one per framework, with the graded quiz. The other
 #: untouched lessons run in tests/notebooks/test_lessons.py (Korean edition, same code
 #: cells), and Lesson 1 (PyTorch) untouched in the grading corpus (tests/grading).
-UNTOUCHED_IN = ("03-deep-pytorch", "03-deep-tensorflow")
+UNTOUCHED_IN = ("03-deep-pytorch", "03-deep-tensorflow", "04-own-data-pytorch",
+                "04-own-data-tensorflow")
 #: A phrase of a hidden test's pass line, per language: the hidden tests ran.
 HIDDEN_TESTS_RAN = {"en": "on every shape", "ko": "모든 모양에서"}
 
@@ -145,22 +147,55 @@ def parallel_results(repo, shared_ag_news, tmp_path_factory):
                     for lesson, run in runs.items()}
 
 
+def answer_cells(solution: Path) -> dict[str, float]:
+    """grade id -> points of every written answer a person grades."""
+    notebook = nbformat.read(solution, as_version=4)
+    return {cell.metadata["nbgrader"]["grade_id"]: cell.metadata["nbgrader"]["points"]
+            for cell in notebook.cells if cell.cell_type == "markdown"
+            and cell.metadata.get("nbgrader", {}).get("grade")}
+
+
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_solutions_get_full_marks_in_parallel_grading(parallel_results, repo, lesson):
     out, results = parallel_results[lesson]
     language = SOLVED_IN[lesson]
     solver = results[SOLVERS[language]]
-    top = max_points(repo / "solutions" / lesson / f"{lesson}.ipynb")
-    assert (solver.total, solver.max_total, solver.status) == (top, top, "graded")
-    assert all(solver.scores[grade_id] == solver.max_scores[grade_id]
-               for grade_id in solver.max_scores)
+    solution = repo / "solutions" / lesson / f"{lesson}.ipynb"
+    top, written = max_points(solution), answer_cells(solution)
+    # Full marks on everything a computer grades; the written answers await a person.
+    assert (solver.total, solver.max_total, solver.status) == (
+        top - sum(written.values()), top, "graded")
+    assert solver.manual == list(written)
+    assert all(solver.scores[grade_id] == (0 if grade_id in written else points)
+               for grade_id, points in solver.max_scores.items())
     assert not solver.flags and not solver.problems, solver
-    # The hidden tests ran: the instructor's graded notebook shows it, the student's page not.
-    graded = out / "autograded" / solver.student / lesson / f"{lesson}.ipynb"
     feedback = out / "feedback" / solver.student / lesson / f"{lesson}.html"
-    assert HIDDEN_TESTS_RAN[language] in graded.read_text("utf-8")
-    assert HIDDEN_TESTS_RAN[language] not in feedback.read_text("utf-8")
     assert "✓ passed" in feedback.read_text("utf-8")
+    if "BEGIN HIDDEN TESTS" in solution.read_text("utf-8"):
+        # The hidden tests ran: the instructor's graded notebook shows it, the student's not.
+        graded = out / "autograded" / solver.student / lesson / f"{lesson}.ipynb"
+        assert HIDDEN_TESTS_RAN[language] in graded.read_text("utf-8")
+        assert HIDDEN_TESTS_RAN[language] not in feedback.read_text("utf-8")
+
+
+@pytest.mark.parametrize("lesson", [lesson for lesson in LESSONS if lesson.startswith("04")])
+def test_written_answers_go_to_a_person_in_the_gradebook_csv_and_summary(parallel_results, repo,
+                                                                         lesson):
+    out, results = parallel_results[lesson]
+    solver = SOLVERS[SOLVED_IN[lesson]]
+    written = answer_cells(repo / "solutions" / lesson / f"{lesson}.ipynb")
+    assert len(written) == 4
+    with Gradebook(f"sqlite:///{out / 'gradebook.db'}") as gradebook:
+        for student, waiting in ((solver, set(written)), ("untouched", set())):
+            notebook = gradebook.find_submission_notebook(lesson, lesson, student)
+            manual = {grade.name for grade in notebook.grades if grade.needs_manual_grade}
+            assert manual == waiting, student
+            assert all(grade.auto_score is None for grade in notebook.grades
+                       if grade.name in waiting)
+    rows = {row["student"]: row for row in csv.DictReader((out / "grades.csv").open())}
+    assert rows[solver]["manual_grading"].split() == list(written)
+    assert rows[solver]["findings_data"] == "" and rows["untouched"]["findings_data"] == "0"
+    assert results["untouched"].manual == []  # an unanswered cell is nbgrader's 0 already
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
