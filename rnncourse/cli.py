@@ -114,8 +114,13 @@ def _grade(args: argparse.Namespace) -> int:
         raise CourseError("Give either --scheduler (an existing Dask cluster) or --cluster local, "
                           "not both.")
     scheduler = args.scheduler or args.cluster
+    db_url = args.db_url
+    if db_url == "":  # --db-url alone: the course's own, from its nbgrader settings
+        from rnncourse.grading.gradebook import course_db_url
+
+        db_url = course_db_url()
     run = grade_class(root, args.assignment, Path(args.submissions), out, workers=args.workers,
-                      limits=limits, scheduler=scheduler)
+                      limits=limits, scheduler=scheduler, db_url=db_url)
     print(run.summary)
     print(f"Grades: {out / 'grades.csv'}; feedback: {out / 'feedback'}; gradebook: "
           f"{out / 'gradebook.db'}")
@@ -198,6 +203,13 @@ def build_parser() -> argparse.ArgumentParser:
                             "needs the course's environment and bubblewrap)")
     grade.add_argument("--cluster", choices=["local"],
                        help="local: grade on a Dask LocalCluster of --workers processes")
+    grade.add_argument("--db-url", metavar="URL", nargs="?", const="",
+                       help="also record every result in the course's nbgrader gradebook at URL "
+                            "(e.g. postgresql://user:password@host/gradebook), or, given alone, "
+                            "at the db_url of the nbgrader settings in the working folder (no "
+                            "password on the command line), with the submission's time and the "
+                            "late penalty those settings choose; if the database stops "
+                            "answering, the run stops and the same command resumes")
     grade.set_defaults(run=_grade)
     lab = commands.add_parser(
         "lab", help="open JupyterLab on lessons/ with the course's Validate settings and "

@@ -17,6 +17,7 @@ import tempfile
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import IO
 
@@ -27,6 +28,17 @@ from tqdm.auto import tqdm
 from rnncourse.errors import CourseError
 from rnncourse.grading import ledger
 from rnncourse.grading.executors import DaskPool, LocalPool
+from rnncourse.grading.gradebook import (
+    DATABASE_ERRORS,
+    CourseGradebook,
+    copy_receipts,
+    duration,
+    late_by,
+    open_gradebook,
+    reason,
+    shown,
+    submitted_at,
+)
 from rnncourse.grading.intake import collect
 from rnncourse.grading.job import pack_release
 from rnncourse.grading.report import record_in_gradebook, summary, write_csv
@@ -73,7 +85,8 @@ def _merged_gradebook(out: Path, template: Path, assignment: str) -> str:
 
 def grade_class(root: Path, assignment: str, source: Path, out: Path, *, workers: int,
                 limits: Limits | None = None, progress: bool = True,
-                say: Callable[[str], None] = print, scheduler: str | None = None) -> Run:
+                say: Callable[[str], None] = print, scheduler: str | None = None,
+                db_url: str | None = None) -> Run:
     """Grade every submission of ``assignment`` in ``source``; results go to ``out``.
 
     Submissions already in ``out``'s ledger with the same notebook are not graded again.
@@ -81,6 +94,8 @@ def grade_class(root: Path, assignment: str, source: Path, out: Path, *, workers
     sandbox nothing is graded (:class:`SandboxUnavailable` says how to get one). The jobs
     run in this machine's pool of ``workers``, or on Dask: ``scheduler`` is a scheduler's
     address, or ``"local"`` for a ``LocalCluster`` of ``workers`` processes started here.
+    ``db_url``: the course's own nbgrader gradebook, which gets every result too
+    (:mod:`rnncourse.grading.gradebook`).
     """
     limits = limits or Limits()
     known = list_assignments(root)
@@ -107,7 +122,10 @@ def grade_class(root: Path, assignment: str, source: Path, out: Path, *, workers
     jobs = Path(tempfile.mkdtemp(prefix="rnncourse-"))
     pool: LocalPool | DaskPool | None = None
     graded_jobs: Generator[Graded, None, None] | None = None
+    course: CourseGradebook | None = None
     try:
+        if db_url is not None:  # reach the database first: one that is down fails fast
+            course = open_gradebook(db_url, assignment)
         if scheduler is not None:  # reach the cluster first: a wrong address fails fast
             pool = DaskPool(assignment, scheduler=None if scheduler == "local" else scheduler,
                             local_workers=workers)
@@ -118,6 +136,9 @@ def grade_class(root: Path, assignment: str, source: Path, out: Path, *, workers
         submissions = collect(source, assignment, set(grade_ids))
         url = _merged_gradebook(out, template, assignment)
         done = ledger.read_ledger(out)
+        stamps = {s.student: submitted_at(s.origin) for s in submissions}
+        if course is not None:
+            course.know_assignment(template / "gradebook.db")
         # An "error" result (the infrastructure failed, not the notebook) is graded again.
         todo = [s for s in submissions if done.get(s.student) is None
                 or done[s.student].digest != s.digest or done[s.student].status == "error"]
@@ -125,6 +146,11 @@ def grade_class(root: Path, assignment: str, source: Path, out: Path, *, workers
         if skipped:
             say(f"Resuming: {skipped} submission(s) already graded in {out}, "
                 f"{len(todo)} to grade.")
+        late: dict[str, str] = {}
+        if course is not None:  # what a stopped run graded but could not record there
+            waiting = {s.student for s in submissions} - {s.student for s in todo}
+            for student in sorted(waiting):
+                _record(course, done[student], stamps, late, out)
         if scheduler in (None, "local") and limits.threads is None:
             # The CPUs this process may use, shared by the notebooks graded here at once.
             share = threads_per_process(min(workers, max(1, len(todo))))
@@ -142,10 +168,16 @@ def grade_class(root: Path, assignment: str, source: Path, out: Path, *, workers
         try:
             for graded in graded_jobs:
                 result = graded.result
+                if course is not None and (behind := late_by(stamps.get(result.student),
+                                                             course.due)):
+                    result.notes.append(f"Submitted {duration(behind)} after the due date "
+                                        f"({course.due:%Y-%m-%d %H:%M} UTC).")
                 graded.publish(out)
                 record_in_gradebook(url, result)
                 ledger.append(out, result)
                 done[result.student] = result
+                if course is not None:
+                    _record(course, result, stamps, late, out)
                 bar.set_postfix_str(f"{result.student}: {result.total:g}/{result.max_total:g}")
                 bar.update()
         except KeyboardInterrupt:
@@ -160,9 +192,15 @@ def grade_class(root: Path, assignment: str, source: Path, out: Path, *, workers
         bar.close()
         results = [done[s.student] for s in submissions if s.student in done]
         write_csv(out / "grades.csv", results, grade_ids)
+        for submission in submissions:  # what nbgrader release_feedback reads
+            copy_receipts(submission.origin,
+                          out / "feedback" / submission.student / assignment)
         seconds = time.monotonic() - started
         text = summary(results, grade_ids, seconds=seconds, where=where,
                        newly_graded=len(todo), sandbox=limits.sandbox)
+        if course is not None:
+            text += "\n" + f"Recorded in the gradebook at {shown(course.url)}."
+            text += "".join(f"\n{line}" for _, line in sorted(late.items()))
         return Run(out=out, results=results, newly_graded=len(todo), seconds=seconds,
                    summary=text, jobs=jobs)
     finally:
@@ -170,9 +208,31 @@ def grade_class(root: Path, assignment: str, source: Path, out: Path, *, workers
             graded_jobs.close()  # stops the pool's jobs now, not when garbage-collected
         if pool is not None:
             pool.close()
+        if course is not None:
+            course.close()
         shutil.rmtree(work, ignore_errors=True)
         shutil.rmtree(jobs, ignore_errors=True)
         lock.close()
+
+
+def _record(course: CourseGradebook, result: Result, stamps: dict[str, datetime | None],
+            late: dict[str, str], out: Path) -> None:
+    """Write one result into the course's gradebook; stop the run, in one sentence, if the
+    database fails (the result is already kept in ``out``, so a rerun records it)."""
+    try:
+        penalty = course.merge(result, stamps.get(result.student))
+    except DATABASE_ERRORS as error:
+        raise CourseError(
+            f"The gradebook at {shown(course.url)} stopped answering ({reason(error)}) "
+            f"while recording {result.student}; everything graded so far is kept in {out}: "
+            "start the database, then run the same command again to record it and grade the "
+            "rest.") from None
+    behind = late_by(stamps.get(result.student), course.due)
+    if behind is not None:
+        late[result.student] = (
+            f"Late: {result.student} submitted {duration(behind)} after the due date; the "
+            f"course's late policy took {penalty or 0:g} of {result.total:g} points in the "
+            "gradebook.")
 
 
 def _lock(out: Path) -> IO:
