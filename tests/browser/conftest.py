@@ -18,42 +18,9 @@ from rnncourse.release import LESSON_FIGURES
 from tests.conftest import REPO, shared_ag_news_folder
 from tests.lab.server import TOKEN, Lab, lesson_folder, running_lab
 
-#: Where Debian's chromium package puts the browser itself (/usr/bin/chromium is a script).
-CHROMIUM = ("/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser")
 ARTIFACTS = Path(os.environ.get("RNNCOURSE_ARTIFACTS", REPO / "test-artifacts")) / "browser"
 #: Console messages JupyterLab itself logs as errors on a healthy page (none so far).
 HARMLESS: tuple[str, ...] = ()
-
-
-def _unavailable(message: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{message}: CI must run the browser tests (see .ci/run)")
-    pytest.skip(message)
-
-
-def chromium_path() -> str:
-    """Debian's Chromium, or skip (fail on CI)."""
-    found = os.environ.get("RNNCOURSE_CHROMIUM") or next(
-        (path for path in CHROMIUM if Path(path).is_file()), shutil.which("chromium"))
-    if not found:
-        _unavailable("Chromium is not installed (apt-get install chromium)")
-    return found
-
-
-@pytest.fixture(scope="session")
-def browser():
-    """One Chromium for the session."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("Playwright is not installed (pip install playwright)")
-    executable = chromium_path()
-    with sync_playwright() as playwright:
-        # --no-sandbox: CI runs as root, where Chromium's own sandbox refuses to start.
-        chromium = playwright.chromium.launch(executable_path=executable,
-                                              args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="session")
@@ -79,6 +46,8 @@ def student_lab(tmp_path_factory) -> Iterator[Lab]:
            "JUPYTERLAB_SETTINGS_DIR": str(where / "settings"),
            "JUPYTERLAB_WORKSPACES_DIR": str(where / "workspaces"),
            "RNNCOURSE_DATA": str(shared_ag_news_folder())}
+    # A student's kernel draws plots inline; CI's MPLBACKEND=Agg would hide every figure.
+    env.pop("MPLBACKEND", None)
     with running_lab(where, env) as lab:
         yield lab
 

@@ -121,7 +121,7 @@ def _grade_cell(grade_id: str) -> int:
 
 def test_backpropagation_by_hand_fails_in_one_sentence_then_checks_out(page, own_copy):
     exercise, check = _grade_cell("rnn_backward"), _grade_cell("test_rnn_backward")
-    numeric = check + 2  # the numerical gradient check
+    numeric, vanishing = check + 2, check + 6  # the gradient check and the Jacobian plot
     open_notebook(page, page.base, own_copy(LESSON))
     menu(page, "Run", "Run All Cells")
     wait_output(page, TRY_IT, "NotImplementedError")  # Run All stops at Exercise 1
@@ -136,12 +136,15 @@ def test_backpropagation_by_hand_fails_in_one_sentence_then_checks_out(page, own
     assert failed.startswith("CheckFailed: The gradient of ") and len(failed.splitlines()) == 1
 
     set_source(page, exercise, solution)
-    for index in (exercise, check, numeric):
+    for index in (exercise, check, numeric, vanishing):
         run_cell(page, index)
     assert wait_output(page, check, "✓").startswith("✓ rnn_backward returns the same gradients")
     errors = wait_output(page, numeric, "relative error").splitlines()
     assert [line.split()[0] for line in errors] == ["X", "S0", "W", "H", "b"]
     assert all(float(line.split()[-1]) < 1e-7 for line in errors), errors
+    plot = cell(page, vanishing).locator(".jp-OutputArea img")
+    plot.wait_for()
+    assert plot.evaluate("img => img.complete && img.naturalWidth > 300")
 
 
 def test_the_korean_lesson_speaks_korean_up_to_its_first_exercise(page, own_copy):
@@ -253,7 +256,9 @@ def test_own_data_a_wrong_column_is_one_sentence_then_the_data_loads_and_shows(
                       "있는 텍스트는 없습니다."), passed
     run_cell(page, look)
     run_cell(page, table)
-    cell(page, look).locator(".jp-OutputArea img").wait_for()
+    plot = cell(page, look).locator(".jp-OutputArea img")
+    plot.wait_for()
+    assert plot.evaluate("img => img.complete && img.naturalWidth > 300")
     assert "a lovely warm film" in output_text(page, table)
 
     # The findings: the rubric in Korean above, nbgrader's stub in the answer cell.

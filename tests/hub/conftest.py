@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import chromium_path
 from tests.conftest import REPO, shared_ag_news_folder
 from tests.hub.hub import DEPLOY, VENV_BIN, Hub, Postgres, postgres_bin, running_hub
 
@@ -69,17 +68,3 @@ def hub(scratch, postgres) -> Iterator[Hub]:
     with running_hub(scratch, postgres.url, shared_ag_news_folder(), prefix,
                      ARTIFACTS) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser(scratch):
-    """Debian's Chromium, driven by Playwright."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("Playwright is not installed (pip install playwright)")
-    executable = chromium_path()
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
