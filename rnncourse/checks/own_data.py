@@ -67,8 +67,8 @@ def check_dataset(train_data: object, test_data: object) -> None:
             "so the test accuracy would reward memory; remove duplicate texts before "
             "splitting.").format(count=len(shared), total=len(test_data),
                                  example=_shorten(shared[0])), mistake="split-overlap")
-    print(_("✓ {train} training and {test} test texts in {classes} classes, with no text in "
-            "both.").format(train=len(train_data), test=len(test_data),
+    print(_("✓ {train:,} training and {test:,} test texts in {classes} classes, with no text "
+            "in both.").format(train=len(train_data), test=len(test_data),
                             classes=len(train_data.classes)))
 
 
