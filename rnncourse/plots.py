@@ -112,6 +112,14 @@ def plot_history(
     return fig
 
 
+def _labelled_bars(ax: plt.Axes, values: Mapping[str, float], fmt: str) -> None:
+    """One bar per entry, each in its own colour with its value written above it."""
+    bars = ax.bar(list(values), list(values.values()),
+                  color=[f"C{i}" for i in range(len(values))])
+    ax.bar_label(bars, fmt=fmt)
+    ax.margins(y=0.12)  # room for the labels above the tallest bar
+
+
 def plot_bars(values: Mapping[str, float], title: str, ylabel: str,
               reference: float | None = None, reference_label: str = N_("chance"),
               fields: Mapping[str, object] | None = None) -> Figure:
@@ -125,11 +133,7 @@ def plot_bars(values: Mapping[str, float], title: str, ylabel: str,
         raise ValueError("plot_bars needs at least one value.")
     use_language_font()
     fig, ax = plt.subplots(figsize=(6, 3.5))
-    names = list(values)
-    bars = ax.bar([_(name) for name in names], [values[n] for n in names],
-                  color=[f"C{i}" for i in range(len(names))])
-    ax.bar_label(bars, fmt="%.2f")
-    ax.margins(y=0.12)  # room for the labels above the tallest bar
+    _labelled_bars(ax, {_(name): value for name, value in values.items()}, "%.2f")
     if reference is not None:
         ax.axhline(reference, color="gray", linestyle=":", label=_(reference_label))
         ax.legend(loc="lower right", framealpha=0.9)  # the bars' labels are at the top
@@ -155,12 +159,8 @@ def plot_dataset(counts: Mapping[str, int], lengths: Sequence[int], max_len: int
         raise ValueError("plot_dataset needs at least one class and one text.")
     use_language_font()
     fig, (ax_classes, ax_lengths) = plt.subplots(1, 2, figsize=(11, 3.8))
-    names = list(counts)
-    bars = ax_classes.bar(names, [counts[n] for n in names],
-                          color=[f"C{i}" for i in range(len(names))])
-    ax_classes.bar_label(bars, fmt="%d")
-    ax_classes.margins(y=0.12)
-    ax_classes.tick_params(axis="x", labelrotation=30 if len(names) > 4 else 0)
+    _labelled_bars(ax_classes, counts, "%d")
+    ax_classes.tick_params(axis="x", labelrotation=30 if len(counts) > 4 else 0)
     ax_classes.set(title=_("Texts per class"), xlabel=_("class"), ylabel=_("texts"))
     ax_lengths.hist(lengths, bins=min(50, max(int(max(lengths)), 1)), color="C0")
     if max_len is not None:

@@ -15,32 +15,26 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, shared_ag_news_folder
+from tests.conftest import REPO, shared_ag_news_folder, unavailable
 from tests.hub.hub import DEPLOY, VENV_BIN, Hub, Postgres, postgres_bin, running_hub
 
 #: The hub's log and the term's timings; a failed browser step's screenshot.
 ARTIFACTS = Path(os.environ.get("RNNCOURSE_ARTIFACTS", REPO / "test-artifacts")) / "hub"
 
 
-def _unavailable(message: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{message}: CI must run the hub tests (see .ci/run)")
-    pytest.skip(message)
-
-
 def _require() -> None:
     if os.geteuid() != 0:
-        _unavailable("the hub tests create Unix users and run the hub as root; run them as root")
+        unavailable("the hub tests create Unix users and run the hub as root; run them as root")
     for program in ("useradd", "runuser", "bwrap"):
         if shutil.which(program) is None:
-            _unavailable(f"{program} is missing (apt-get install passwd util-linux bubblewrap)")
+            unavailable(f"{program} is missing (apt-get install passwd util-linux bubblewrap)")
     if postgres_bin() is None:
-        _unavailable("PostgreSQL is not installed (apt-get install postgresql)")
+        unavailable("PostgreSQL is not installed (apt-get install postgresql)")
     if not (VENV_BIN / "jupyterhub").exists():
-        _unavailable("JupyterHub is not in .venv (pip install -e '.[cpu,dev]')")
+        unavailable("JupyterHub is not in .venv (pip install -e '.[cpu,dev]')")
     proxy = DEPLOY / "node_modules" / ".bin" / "configurable-http-proxy"
     if not proxy.exists() and shutil.which("configurable-http-proxy") is None:
-        _unavailable("configurable-http-proxy is missing (npm ci --prefix deploy/jupyterhub)")
+        unavailable("configurable-http-proxy is missing (npm ci --prefix deploy/jupyterhub)")
 
 
 @pytest.fixture(scope="module")
